@@ -1,0 +1,42 @@
+import { forbidden, unauthenticated } from '../errors.ts';
+import type { Actor, Role } from './roles.ts';
+
+/**
+ * The access policy, as data: for each action, which roles may do it on their own organisation's data (`own`)
+ * and which deployment-wide roles may do it on any organisation (`any`). `signedIn` allows every signed-in user
+ * (their data is then filtered by the service). Services call `authorize` before anything else.
+ */
+export type Rule = { own?: Role[]; any?: Role[]; signedIn?: true };
+
+export const POLICY = {
+  'organisation.list': { signedIn: true },
+  'organisation.read': {
+    own: ['reporter', 'manager', 'security_specialist', 'smd', 'board_viewer', 'commissioner', 'administrator'],
+    any: ['administrator', 'national_assessor'],
+  },
+  'organisation.create': { any: ['administrator'] },
+  'organisation.update': { own: ['administrator'], any: ['administrator'] },
+  'organisation.import': { any: ['administrator'] },
+  'site.manage': { own: ['administrator', 'security_specialist'], any: ['administrator'] },
+  'headcount.manage': { own: ['administrator', 'security_specialist'], any: ['administrator'] },
+} as const satisfies Record<string, Rule>;
+
+export type Action = keyof typeof POLICY;
+
+/** True when the actor may do `action` on data of `orgId` (or, without `orgId`, at all). */
+export function can(actor: Actor, action: Action, orgId?: string | null): boolean {
+  if (actor.kind === 'system') return true;
+  const rule: Rule = POLICY[action];
+  if (rule.signedIn) return true;
+  if (rule.any?.some((r) => actor.globalRoles.includes(r))) return true;
+  if (!rule.own || !actor.orgId) return false;
+  if (orgId !== undefined && orgId !== actor.orgId) return false;
+  return rule.own.some((r) => actor.roles.includes(r));
+}
+
+/** Throws 401/403 unless the actor may do `action` on data of `orgId`. */
+export function authorize(actor: Actor | null, action: Action, orgId?: string | null): Actor {
+  if (!actor) throw unauthenticated();
+  if (!can(actor, action, orgId)) throw forbidden();
+  return actor;
+}

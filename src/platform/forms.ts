@@ -1,0 +1,38 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, notFound } from './errors.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A path id that is not a UUID names nothing: 404, as for an id that does not exist. */
+export function idParam(req: FastifyRequest, name = 'id'): string {
+  const value = (req.params as Record<string, string>)[name];
+  if (!value || !UUID.test(value)) throw notFound();
+  return value;
+}
+
+export function formBody(req: FastifyRequest): Record<string, unknown> {
+  return (req.body ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * Runs a form submission: on success redirects (post/redirect/get); on bad input or a conflict re-renders the
+ * form with an error summary, the values given, and status 400. Nothing is written on failure.
+ */
+export async function submitForm(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  action: (body: Record<string, unknown>) => Promise<string>,
+  rerender: (values: Record<string, unknown>) => Promise<{ template: string; context: Record<string, unknown> }>,
+): Promise<FastifyReply> {
+  const body = formBody(req);
+  try {
+    return reply.redirect(await action(body), 303);
+  } catch (err) {
+    if (err instanceof AppError && (err.id === 'validation' || err.id === 'conflict')) {
+      const { _csrf, ...values } = body;
+      const { template, context } = await rerender(values);
+      return reply.page(template, { ...context, values, errors: err.fields }, 400);
+    }
+    throw err;
+  }
+}

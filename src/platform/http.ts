@@ -1,0 +1,154 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type nunjucks from 'nunjucks';
+import type { Actor } from './access/roles.ts';
+import { AppError, type FieldError } from './errors.ts';
+import type { PageContext } from './views.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+    actingOrgName: string | null;
+    sessionToken: string | undefined;
+  }
+  interface FastifyReply {
+    /** Renders a page with the shared context (nonce, CSRF token, actor, navigation, demo banner). */
+    page(template: string, context?: Record<string, unknown>, status?: number): FastifyReply;
+  }
+}
+
+/** API requests get JSON problem details; everything else gets HTML pages. */
+export const isApi = (req: FastifyRequest) => req.url.startsWith('/api/');
+
+type NavItem = { href: string; text: string; current?: boolean };
+
+function navigation(req: FastifyRequest): NavItem[] {
+  if (!req.actor) return [];
+  const path = req.url.split('?')[0] ?? '/';
+  return [
+    { href: '/', text: 'Home', current: path === '/' },
+    { href: '/organisations', text: 'Organisations', current: path.startsWith('/organisations') },
+  ];
+}
+
+/** Adds `reply.page()` rendering through Nunjucks with the shared page context. */
+export function registerPages(app: FastifyInstance, env: nunjucks.Environment, demo: boolean): void {
+  app.decorateReply('page', function (this: FastifyReply, template: string, context: Record<string, unknown> = {}, status = 200) {
+    const req = this.request;
+    const actor = req.actor;
+    const shared: PageContext & Record<string, unknown> = {
+      cspNonce: this.cspNonce?.script,
+      csrfToken: this.generateCsrf ? this.generateCsrf() : undefined,
+      actor,
+      actingOrgName: req.actingOrgName,
+      demo,
+      path: req.url.split('?')[0],
+      nav: navigation(req),
+      accountItems:
+        actor?.kind === 'user'
+          ? [
+              { text: actor.name + (req.actingOrgName ? ` – ${req.actingOrgName}` : ''), icon: true },
+              { href: '/choose-organisation', text: 'Change organisation' },
+              { href: '/sign-out', text: 'Sign out' },
+            ]
+          : [],
+      requestId: req.id,
+    };
+    const html = env.render(template, { ...shared, ...context });
+    return this.code(status).type('text/html; charset=utf-8').send(html);
+  });
+}
+
+const PAGE_TEXT: Record<number, { heading: string; paragraphs: string[] }> = {
+  401: { heading: 'Sign in to continue', paragraphs: ['You need to sign in to see this page.'] },
+  403: {
+    heading: 'You do not have access to this page',
+    paragraphs: ['Your role does not allow this. If you think it should, ask your organisation’s Warden administrator.'],
+  },
+  404: {
+    heading: 'Page not found',
+    paragraphs: ['If you typed the web address, check it is correct.', 'If you pasted the web address, check you copied the entire address.'],
+  },
+  429: { heading: 'Too many attempts', paragraphs: ['Wait a few minutes and try again.'] },
+  500: {
+    heading: 'Sorry, there is a problem with the service',
+    paragraphs: ['Try again later. What you entered has not been saved unless you saw a confirmation.'],
+  },
+};
+
+/** RFC 9457 problem details, with field errors under `errors`. */
+export function problem(req: FastifyRequest, status: number, id: string, title: string, detail: string, errors: FieldError[] = []) {
+  return {
+    type: `https://warden.invalid/problems/${id}`,
+    title,
+    status,
+    detail,
+    instance: req.url.split('?')[0],
+    requestId: req.id,
+    ...(errors.length ? { errors } : {}),
+  };
+}
+
+/**
+ * One error handler for the whole app: known errors become the NHS error page or problem details with their
+ * status; anything unexpected is logged with its stack and shown as a plain 500 with the request id.
+ */
+export function registerErrorHandling(app: FastifyInstance, onDenied: (req: FastifyRequest, err: AppError) => Promise<void>): void {
+  app.setErrorHandler(async (error: FastifyError, req, reply) => {
+    let status = 500;
+    let id = 'internal';
+    let title = 'Internal error';
+    let detail = 'Something went wrong. It has been logged.';
+    let fields: FieldError[] = [];
+    if (error instanceof AppError) {
+      ({ status, id, title, fields } = error);
+      detail = error.message;
+      if (error.status === 403) await onDenied(req, error).catch((e) => req.log.error(e, 'could not audit a refused access'));
+    } else if (hasZodFastifySchemaValidationErrors(error)) {
+      status = 400;
+      id = 'validation';
+      title = 'Invalid input';
+      detail = 'There is a problem with the information you gave';
+      fields = error.validation.map((v) => ({
+        field: (v.instancePath || '/').slice(1).replace(/\//g, '.') || 'body',
+        message: v.message ?? 'Invalid value',
+      }));
+    } else if (error.statusCode === 429) {
+      status = 429;
+      id = 'too_many_requests';
+      title = 'Too many requests';
+      detail = 'Too many attempts. Wait a few minutes and try again.';
+    } else if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
+      status = 403;
+      id = 'csrf';
+      title = 'Form expired';
+      detail = 'The form has expired or was not sent by Warden. Go back, reload the page and try again.';
+    } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      status = error.statusCode;
+      id = 'bad_request';
+      title = 'Bad request';
+      detail = 'The request could not be understood.';
+    } else {
+      req.log.error({ err: error }, 'unhandled error');
+    }
+    if (isApi(req))
+      return reply
+        .code(status)
+        .type('application/problem+json')
+        .send(problem(req, status, id, title, detail, fields));
+    const text = PAGE_TEXT[status] ?? { heading: title, paragraphs: [detail] };
+    if (id === 'csrf') return reply.page('error.njk', { title: 'Form expired', heading: 'This form has expired', paragraphs: [detail] }, status);
+    if (status === 401) return reply.redirect(`/sign-in?next=${encodeURIComponent(req.url)}`);
+    return reply.page('error.njk', { title: text.heading, heading: text.heading, paragraphs: status === 400 ? [detail] : text.paragraphs }, status);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    if (isApi(req))
+      return reply
+        .code(404)
+        .type('application/problem+json')
+        .send(problem(req, 404, 'not_found', 'Not found', 'There is no such resource.'));
+    const text = PAGE_TEXT[404] as { heading: string; paragraphs: string[] };
+    return reply.page('error.njk', { title: text.heading, ...text }, 404);
+  });
+}

@@ -1,0 +1,76 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from '../src/db/database.ts';
+import type { OrganisationType } from '../src/db/schema.ts';
+import { hashPassword } from '../src/features/identity/passwords.ts';
+import type { Role } from '../src/platform/access/roles.ts';
+
+/**
+ * Test data builders. Each makes a valid row with unique values, takes overrides, and creates missing parents.
+ * They write through the owner connection (no row-level security), as a fixture loader would.
+ */
+let n = 0;
+const unique = () => `${Date.now().toString(36).slice(-4)}${(n++).toString(36)}${randomBytes(2).toString('hex')}`;
+
+/** A unique ODS-style code: 5 upper-case letters/digits. */
+export const uniqueCode = () => randomBytes(4).toString('hex').slice(0, 5).toUpperCase();
+
+export async function organisation(db: Database, o: Partial<{ name: string; code: string; type: OrganisationType }> = {}) {
+  return db
+    .insertInto('organisations')
+    .values({ name: o.name ?? `Test Trust ${unique()}`, code: o.code ?? uniqueCode(), type: o.type ?? 'acute' })
+    .returning(['id', 'code', 'name', 'type'])
+    .executeTakeFirstOrThrow();
+}
+
+export async function site(db: Database, o: Partial<{ orgId: string; name: string; address: string; isLarge: boolean }> = {}) {
+  const orgId = o.orgId ?? (await organisation(db)).id;
+  return db
+    .insertInto('sites')
+    .values({ org_id: orgId, name: o.name ?? `Site ${unique()}`, address: o.address ?? '1 Test Road, Testville', is_large: o.isLarge ?? false })
+    .returning(['id', 'org_id', 'name'])
+    .executeTakeFirstOrThrow();
+}
+
+export async function headcount(db: Database, o: { orgId: string; financialYear: number; headcount: number }) {
+  await db.insertInto('staff_headcounts').values({ org_id: o.orgId, financial_year: o.financialYear, headcount: o.headcount }).execute();
+}
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+let passwordHash: Promise<string> | undefined;
+
+/**
+ * A user with roles: `roles` pairs an organisation id (or null for deployment-wide) with a role. Without roles,
+ * the user is a reporter in a new organisation.
+ */
+export async function user(db: Database, o: Partial<{ email: string; name: string; roles: [string | null, Role][]; active: boolean }> = {}) {
+  passwordHash ??= hashPassword(TEST_PASSWORD);
+  const roles = o.roles ?? [[(await organisation(db)).id, 'reporter']];
+  const u = await db
+    .insertInto('users')
+    .values({
+      email: o.email ?? `user-${unique()}@test.nhs.uk`,
+      name: o.name ?? `Test User ${unique()}`,
+      password_hash: await passwordHash,
+      is_active: o.active ?? true,
+    })
+    .returning(['id', 'email', 'name'])
+    .executeTakeFirstOrThrow();
+  for (const [orgId, role] of roles) await db.insertInto('user_roles').values({ user_id: u.id, org_id: orgId, role }).execute();
+  return { ...u, roles };
+}
+
+/** A signed-in session for the user, acting for `orgId` (default: the first organisation of its roles). */
+export async function session(db: Database, u: { id: string; roles: [string | null, Role][] }, orgId?: string | null) {
+  const token = randomBytes(32).toString('base64url');
+  await db
+    .insertInto('sessions')
+    .values({
+      id: createHash('sha256').update(token).digest('hex'),
+      user_id: u.id,
+      org_id: orgId === undefined ? (u.roles.find(([o]) => o)?.[0] ?? null) : orgId,
+      last_seen_at: new Date(),
+      expires_at: new Date(Date.now() + 3600_000),
+    })
+    .execute();
+  return token;
+}
