@@ -89,7 +89,7 @@ export async function signedIn(t: TestApp, roles: [string | null, Role][], actin
 }
 
 /** Shortcut: an organisation and a signed-in user holding `role` in it. */
-export async function memberOf(t: TestApp, role: Role, org?: { id: string }) {
+export async function memberOf(t: TestApp, role: Role, org?: Awaited<ReturnType<typeof organisation>>) {
   const o = org ?? (await organisation(t.db.owner));
   return { org: o, ...(await signedIn(t, [[o.id, role]])) };
 }
