@@ -142,7 +142,7 @@ export function identityService(db: Database, policy: SessionPolicy) {
           },
         ),
       );
-      if (!ok || !user || !user.is_active) throw invalid([{ field: 'email', message: GENERIC_FAILURE }], GENERIC_FAILURE);
+      if (!ok || !user?.is_active) throw invalid([{ field: 'email', message: GENERIC_FAILURE }], GENERIC_FAILURE);
       const roles = await rolesOf(user.id);
       const orgs = [...new Set(roles.map((r) => r.org_id).filter((o): o is string => !!o))];
       return startSession(user.id, meta, orgs.length === 1 ? (orgs[0] ?? null) : null);
