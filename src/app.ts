@@ -8,15 +8,28 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { type Database, isReachable } from './db/database.ts';
+import { auditRoutes } from './features/audit/routes.ts';
+import { auditService } from './features/audit/service.ts';
+import { commissioningRoutes } from './features/commissioning/routes.ts';
+import type { CommissioningService } from './features/commissioning/service.ts';
 import { homeRoutes } from './features/home/routes.ts';
-import { identityRoutes } from './features/identity/routes.ts';
+import type { OidcService } from './features/identity/oidc.ts';
+import { oidcRoutes } from './features/identity/oidc-routes.ts';
+import { identityRoutes, secondFactorGate } from './features/identity/routes.ts';
 import type { IdentityService } from './features/identity/service.ts';
+import { incidentRoutes } from './features/incidents/routes.ts';
+import type { IncidentsService } from './features/incidents/service.ts';
 import { organisationRoutes } from './features/organisations/routes.ts';
 import type { OrganisationsService } from './features/organisations/service.ts';
+import { bearerToken, rejectToken, tokenRoutes } from './features/tokens/routes.ts';
+import type { TokensService } from './features/tokens/service.ts';
+import { userRoutes } from './features/users/routes.ts';
+import type { UsersService } from './features/users/service.ts';
+import { enforceRouteAccess } from './platform/access/enforce.ts';
 import { audit } from './platform/audit.ts';
 import { isApi, registerErrorHandling, registerPages } from './platform/http.ts';
 import { inScope } from './platform/tenancy.ts';
@@ -28,12 +41,20 @@ export type Services = {
   db: Database;
   identity: IdentityService;
   organisations: OrganisationsService;
+  /** Single sign-on; absent when OIDC is not configured. */
+  oidc?: OidcService;
+  users: UsersService;
+  tokens: TokensService;
+  commissioning: CommissioningService;
+  incidents: IncidentsService;
 };
 
 export type AppOptions = {
   config: Pick<Config, 'secureCookies' | 'logLevel' | 'baseUrl'>;
   demo?: boolean;
   logger?: FastifyServerOptions['logger'];
+  /** Called for every route as it is registered (tests use it to check the OpenAPI document covers the API). */
+  onRoute?: (route: RouteOptions) => void;
 };
 
 /** Cookie names: `__Host-` needs HTTPS, so plain-HTTP localhost falls back to unprefixed names. */
@@ -56,11 +77,13 @@ export async function createApp(services: Services, options: AppOptions): Promis
     bodyLimit: 1_048_576,
     trustProxy: false,
   });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('actor', null);
   app.decorateRequest('actingOrgName', null);
   app.decorateRequest('sessionToken', undefined);
+  app.decorateRequest('bearer', false);
 
   await app.register(helmet, {
     enableCSPNonces: true,
@@ -81,6 +104,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
     },
     hsts: config.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' }, // the same as frame-ancestors 'none', for browsers without CSP level 2
     crossOriginEmbedderPolicy: false,
   });
   await app.register(cookie);
@@ -98,7 +122,9 @@ export async function createApp(services: Services, options: AppOptions): Promis
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Warden API', version: '1', description: 'Security management for NHS organisations. Errors are RFC 9457 problem details.' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: names.session } } },
+      components: {
+        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: names.session }, bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'wdn_…' } },
+      },
     },
     transform: (input) => {
       const out = jsonSchemaTransform(input);
@@ -115,7 +141,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
   });
   await app.register(fastifyStatic, { root: join(here, 'public'), prefix: '/static/', decorateReply: false, maxAge: '1h', index: false });
 
-  registerPages(app, createViews(), options.demo ?? false);
+  registerPages(app, createViews(), options.demo ?? false, services.oidc && { name: services.oidc.displayName });
   registerErrorHandling(app, async (req, err) => {
     await inScope(services.db, { all: true }, (tx) =>
       audit(tx, req.actor, {
@@ -137,18 +163,34 @@ export async function createApp(services: Services, options: AppOptions): Promis
       setUp = !(await services.identity.needsSetup());
       if (!setUp && !req.url.startsWith('/setup') && !isApi(req)) return reply.redirect('/setup');
     }
+    // API clients may authenticate with `Authorization: Bearer wdn_…` instead of a session; a bad token is a
+    // 401 problem, never a fall-back to the cookie.
+    const bearer = isApi(req) ? bearerToken(req.headers.authorization) : undefined;
+    if (bearer !== undefined) {
+      const byToken = await services.tokens.authenticate(bearer, req.id);
+      if (!byToken) throw rejectToken(reply);
+      req.actor = byToken.actor;
+      req.actingOrgName = byToken.orgName;
+      req.bearer = req.cookies[names.session] === undefined;
+      return;
+    }
     const token = req.cookies[names.session];
     const found = await services.identity.actorFor(token, req.id);
     if (found) {
       req.actor = found.actor;
       req.actingOrgName = found.orgName;
       req.sessionToken = token;
+      // A privileged user signed in without a second factor may only set one up (issue 3).
+      if (found.mustEnrolSecondFactor) return secondFactorGate(req, reply);
     }
   });
+  enforceRouteAccess(app);
   // CSRF: every state-changing request needs a token bound to the browser's CSRF cookie (forms send `_csrf`,
   // scripts send `x-csrf-token`). GET never changes state.
   app.addHook('preHandler', (req, reply, done) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return done();
+    // A bearer token is sent deliberately by a program, never ambiently by a browser: no cross-site forgery.
+    if (req.bearer) return done();
     app.csrfProtection(req, reply, done);
   });
 
@@ -161,6 +203,12 @@ export async function createApp(services: Services, options: AppOptions): Promis
 
   await app.register(async (scoped) => homeRoutes(scoped));
   await app.register(async (scoped) => identityRoutes(scoped, services.identity, { ...names, secure: config.secureCookies }));
+  await app.register(async (scoped) => oidcRoutes(scoped, services.oidc, { ...names, secure: config.secureCookies }));
   await app.register(async (scoped) => organisationRoutes(scoped, services.organisations));
+  await app.register(async (scoped) => userRoutes(scoped, services.users));
+  await app.register(async (scoped) => tokenRoutes(scoped, services.tokens));
+  await app.register(async (scoped) => commissioningRoutes(scoped, services.commissioning));
+  await app.register(async (scoped) => incidentRoutes(scoped, services.incidents));
+  await app.register(async (scoped) => auditRoutes(scoped, auditService(services.db)));
   return app;
 }

@@ -1,14 +1,35 @@
 import type { Services } from './app.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import { commissioningService } from './features/commissioning/service.ts';
+import { oidcService } from './features/identity/oidc.ts';
+import { resolveSecretKey } from './features/identity/secrets.ts';
 import { identityService } from './features/identity/service.ts';
+import { incidentsService } from './features/incidents/service.ts';
 import { organisationsService } from './features/organisations/service.ts';
+import { tokensService } from './features/tokens/service.ts';
+import { usersService } from './features/users/service.ts';
+import { createMailer, type Mailer } from './platform/mail.ts';
 
 /** Composes the services over one application database pool. Pages, API and CLI all use these. */
-export function createServices(db: Database, config: Pick<Config, 'sessionIdleMinutes' | 'sessionMaxHours'>): Services {
+export function createServices(
+  db: Database,
+  config: Pick<Config, 'sessionIdleMinutes' | 'sessionMaxHours'> & Partial<Pick<Config, 'oidc' | 'baseUrl' | 'smtpUrl' | 'mailFrom' | 'secretKey' | 'dataDir'>>,
+  deps: { mailer?: Mailer } = {},
+): Services {
+  const identity = identityService(
+    db,
+    { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours },
+    { mailer: deps.mailer ?? createMailer(config), baseUrl: config.baseUrl, secretKey: resolveSecretKey(config) },
+  );
   return {
     db,
-    identity: identityService(db, { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours }),
+    identity,
     organisations: organisationsService(db),
+    users: usersService(db, { idleMinutes: config.sessionIdleMinutes }, identity),
+    tokens: tokensService(db),
+    commissioning: commissioningService(db),
+    incidents: incidentsService(db),
+    ...(config.oidc ? { oidc: oidcService(db, identity, config.oidc) } : {}),
   };
 }

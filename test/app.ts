@@ -1,24 +1,29 @@
 import { after } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { cookieNames, createApp } from '../src/app.ts';
+import { cookieNames, createApp, type Services } from '../src/app.ts';
 import type { Role } from '../src/platform/access/roles.ts';
+import type { Mailer } from '../src/platform/mail.ts';
 import { createServices } from '../src/services.ts';
 import { type TestDatabase, testDatabase } from './db.ts';
 import { organisation, session, user } from './factories.ts';
 
-export type TestApp = { app: FastifyInstance; db: TestDatabase };
+export type TestApp = { app: FastifyInstance; db: TestDatabase; services: Services };
 
 /** The whole application over a fresh test database, driven in-process with `inject()`. */
-export async function testApp(options: { demo?: boolean } = {}): Promise<TestApp> {
+export async function testApp(options: { demo?: boolean; mailer?: Mailer; config?: Partial<Parameters<typeof createServices>[1]> } = {}): Promise<TestApp> {
   const db = await testDatabase();
-  const services = createServices(db.app, { sessionIdleMinutes: 60, sessionMaxHours: 12 });
+  const services = createServices(
+    db.app,
+    { sessionIdleMinutes: 60, sessionMaxHours: 12, baseUrl: 'http://localhost', ...options.config },
+    { mailer: options.mailer },
+  );
   const app = await createApp(services, {
     config: { secureCookies: false, logLevel: 'silent', baseUrl: 'http://localhost' },
     demo: options.demo,
     logger: false,
   });
   after(() => app.close());
-  return { app, db };
+  return { app, db, services };
 }
 
 /**

@@ -50,6 +50,16 @@ export interface UsersTable {
   is_active: Generated<boolean>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Consecutive failed sign-ins; reset by a success or when the account is locked. */
+  failed_count: Generated<number>;
+  /** Sign-in is refused until then (after five consecutive failures). */
+  locked_until: Date | null;
+  password_changed_at: Date | null;
+  /** TOTP secret sealed with AES-256-GCM (src/features/identity/secrets.ts); null until set up. */
+  totp_secret: string | null;
+  totp_enabled_at: Date | null;
+  /** The last accepted TOTP time step: a code for it or an earlier one is refused (no replay). */
+  totp_last_step: number | null;
 }
 
 export interface UserRolesTable {
@@ -72,6 +82,30 @@ export interface SessionsTable {
   ended_at: Date | null;
   ip: string | null;
   user_agent: string | null;
+  /** `second_factor`: waiting for a TOTP or recovery code; `enrol_second_factor`: may only set up TOTP. */
+  stage: Generated<SessionStage>;
+}
+
+export type SessionStage = 'complete' | 'second_factor' | 'enrol_second_factor';
+
+/** One-time, expiring password reset links; `token_hash` is the SHA-256 of the token in the link. */
+export interface PasswordResetsTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  used_at: Date | null;
+  ip: string | null;
+}
+
+/** One-time second-factor recovery codes; only the SHA-256 of each is kept. */
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  code_hash: string;
+  created_at: Generated<Date>;
+  used_at: Date | null;
 }
 
 export interface InstanceSettingsTable {
@@ -80,8 +114,30 @@ export interface InstanceSettingsTable {
   updated_at: Generated<Date>;
 }
 
+/** Links an OpenID Connect identity (issuer + subject) to a Warden user (SSO). */
+export interface UserIdentitiesTable {
+  id: Generated<string>;
+  user_id: string;
+  issuer: string;
+  subject: string;
+  created_at: Generated<Date>;
+}
+
+/** An OpenID Connect sign-in in flight; `id` is the SHA-256 of the handle in the browser's cookie. */
+export interface OidcSignInsTable {
+  id: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  next: Generated<string>;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+}
+
 export interface AuditEventsTable {
   id: Generated<number>;
+  /** Position in the hash chain: gapless from 1, assigned by the chain trigger. */
+  seq: Generated<number>;
   at: Generated<Date>;
   actor_id: string | null;
   org_id: string | null;
@@ -95,6 +151,140 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/** API bearer tokens: personal (`user_id` set) or service (`user_id` null); only the SHA-256 is stored. */
+export interface ApiTokensTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string | null;
+  name: string;
+  role: string;
+  token_hash: string;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  last_used_at: Date | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
+/** Which providers a commissioner commissions (`002 std 1.6, 1.7`). */
+export interface CommissioningTable {
+  commissioner_org_id: string;
+  provider_org_id: string;
+  /** First financial year of the arrangement (2026 = 2026/27), when known. */
+  from_year: number | null;
+  created_at: Generated<Date>;
+}
+
+/** One incident (a case), holding the current version of the report (SPEC C2, C3; migration 20261124050000). */
+export interface IncidentsTable {
+  id: Generated<string>;
+  org_id: string;
+  /** `<ORGCODE>-<YYYY>-<6 digits>`, unique per organisation. */
+  reference: string;
+  status: Generated<string>;
+  status_changed_at: Generated<Date>;
+  category: string;
+  occurred_at: Timestamp;
+  reported_at: Generated<Date>;
+  reported_by: string | null;
+  reported_by_token: string | null;
+  /** coalesce(reported_by, reported_by_token): whose idempotency keys these are. */
+  submitter: Generated<string>;
+  location_kind: 'site' | 'community';
+  site_id: string | null;
+  department_id: string | null;
+  location_detail: string | null;
+  community_address: string | null;
+  shift_ends_at: Date | null;
+  is_late: Generated<boolean>;
+  late_reason: string | null;
+  medical_factors: string | null;
+  aggravating_factors: Generated<string[]>;
+  injured: Generated<boolean>;
+  injury_description: string | null;
+  examined_within_48h: string | null;
+  police_involved: Generated<boolean>;
+  police_attended: Generated<boolean>;
+  police_officer_name: string | null;
+  police_officer_number: string | null;
+  police_station: string | null;
+  crime_reference: string | null;
+  cad_number: string | null;
+  property_description: string | null;
+  /** int8: returned as a number (database.ts). */
+  property_value_pence: number | null;
+  witnesses: string | null;
+  narrative: string;
+  outcome_summary: string | null;
+  support_offered: string | null;
+  closed_at: Date | null;
+  version: Generated<number>;
+  idempotency_key: string;
+  idempotency_fingerprint: string;
+  /** Generated tsvector over the narrative; query with to_tsquery, never write. */
+  search: ColumnType<string, never, never>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Per-organisation, per-year reference counter, bumped in the reporting transaction. */
+export interface IncidentReferenceCountersTable {
+  org_id: string;
+  year: number;
+  last_value: number;
+}
+
+/** A person affected by, or responsible for, an incident (`003 §3.2.5, §3.2.9`). */
+export interface IncidentPeopleTable {
+  id: Generated<string>;
+  org_id: string;
+  incident_id: string;
+  involvement: 'affected' | 'assailant';
+  position: Generated<number>;
+  person_type: string;
+  name: string | null;
+  /** 'YYYY-MM-DD' */
+  date_of_birth: string | null;
+  staff_role: string | null;
+  description: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Status history of an incident: append-only. */
+export interface IncidentEventsTable {
+  id: Generated<string>;
+  org_id: string;
+  incident_id: string;
+  at: Generated<Date>;
+  actor_id: string | null;
+  from_status: string | null;
+  to_status: string;
+  reason: string | null;
+}
+
+/** The previous content of a corrected incident: append-only. */
+export interface IncidentVersionsTable {
+  id: Generated<string>;
+  org_id: string;
+  incident_id: string;
+  version: number;
+  snapshot: unknown;
+  reason: string;
+  changed_by: string | null;
+  changed_at: Generated<Date>;
+}
+
+/** A reporter's unfinished report: the form values as given. */
+export interface IncidentDraftsTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string;
+  data: unknown;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   organisations: OrganisationsTable;
   sites: SitesTable;
@@ -105,4 +295,16 @@ export interface DB {
   sessions: SessionsTable;
   instance_settings: InstanceSettingsTable;
   audit_events: AuditEventsTable;
+  password_resets: PasswordResetsTable;
+  recovery_codes: RecoveryCodesTable;
+  user_identities: UserIdentitiesTable;
+  oidc_sign_ins: OidcSignInsTable;
+  api_tokens: ApiTokensTable;
+  commissioning: CommissioningTable;
+  incidents: IncidentsTable;
+  incident_reference_counters: IncidentReferenceCountersTable;
+  incident_people: IncidentPeopleTable;
+  incident_events: IncidentEventsTable;
+  incident_versions: IncidentVersionsTable;
+  incident_drafts: IncidentDraftsTable;
 }

@@ -127,16 +127,28 @@ export const DEMO_USERS: { email: string; name: string; roles: [code: string | n
   { email: 'assessor@demo.warden.invalid', name: 'Morgan Lee', roles: [[null, 'national_assessor']] },
 ];
 
-/** Loads the demo data set once (does nothing if organisations exist) and marks the instance as a demo. */
+/**
+ * Loads the demo data set into an empty database and marks the instance as a demo; on an instance that already
+ * is one it does nothing and returns false. It refuses a database that holds other organisations or users: the
+ * demo accounts share a published password, and the banner would call real data invented.
+ */
 export async function seedDemo(db: Database): Promise<boolean> {
   const hash = await hashPassword(DEMO_PASSWORD);
   return inScope(db, { all: true }, async (tx) => {
+    const flag = await tx.selectFrom('instance_settings').select('value').where('key', '=', 'demo').executeTakeFirst();
+    if (flag?.value === true) return false;
+    const inUse =
+      (await tx.selectFrom('organisations').select('id').limit(1).executeTakeFirst()) ??
+      (await tx.selectFrom('users').select('id').limit(1).executeTakeFirst());
+    if (inUse)
+      throw new Error(
+        'this database already holds organisations or users that are not demo data, and the demo data set only goes into an empty database (unset DATABASE_URL to run the demo on its own private database)',
+      );
     await tx
       .insertInto('instance_settings')
       .values({ key: 'demo', value: JSON.stringify(true) })
       .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(true) }))
       .execute();
-    if (await tx.selectFrom('organisations').select('id').limit(1).executeTakeFirst()) return false;
     const ids = new Map<string, string>();
     for (const o of DEMO_ORGS) {
       const org = await tx.insertInto('organisations').values({ code: o.code, name: o.name, type: o.type }).returning('id').executeTakeFirstOrThrow();

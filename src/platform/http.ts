@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type nunjucks from 'nunjucks';
+import { can } from './access/policy.ts';
 import type { Actor } from './access/roles.ts';
 import { AppError, type FieldError } from './errors.ts';
 import type { PageContext } from './views.ts';
@@ -28,11 +29,17 @@ function navigation(req: FastifyRequest): NavItem[] {
   return [
     { href: '/', text: 'Home', current: path === '/' },
     { href: '/organisations', text: 'Organisations', current: path.startsWith('/organisations') },
+    ...(can(req.actor, 'incident.read_own') ? [{ href: '/incidents/mine', text: 'Your reports', current: path.startsWith('/incidents') }] : []),
+    ...(can(req.actor, 'audit.search') ? [{ href: '/audit', text: 'Audit trail', current: path.startsWith('/audit') }] : []),
+    ...(can(req.actor, 'user.manage') ? [{ href: '/users', text: 'Users', current: path.startsWith('/users') }] : []),
   ];
 }
 
-/** Adds `reply.page()` rendering through Nunjucks with the shared page context. */
-export function registerPages(app: FastifyInstance, env: nunjucks.Environment, demo: boolean): void {
+/**
+ * Adds `reply.page()` rendering through Nunjucks with the shared page context. With `sso`, pages get `ssoName`
+ * (the sign-in page offers single sign-on under that name).
+ */
+export function registerPages(app: FastifyInstance, env: nunjucks.Environment, demo: boolean, sso?: { name: string }): void {
   app.decorateReply('page', function (this: FastifyReply, template: string, context: Record<string, unknown> = {}, status = 200) {
     const req = this.request;
     const actor = req.actor;
@@ -42,13 +49,15 @@ export function registerPages(app: FastifyInstance, env: nunjucks.Environment, d
       actor,
       actingOrgName: req.actingOrgName,
       demo,
+      ssoName: sso?.name,
       path: req.url.split('?')[0],
       nav: navigation(req),
       accountItems:
         actor?.kind === 'user'
           ? [
-              { text: actor.name + (req.actingOrgName ? ` – ${req.actingOrgName}` : ''), icon: true },
+              { href: '/account', text: actor.name + (req.actingOrgName ? ` – ${req.actingOrgName}` : ''), icon: true },
               { href: '/choose-organisation', text: 'Change organisation' },
+              { href: '/api-tokens', text: 'API tokens' },
               { href: '/sign-out', text: 'Sign out' },
             ]
           : [],

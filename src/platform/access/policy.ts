@@ -19,6 +19,19 @@ export const POLICY = {
   'organisation.import': { any: ['administrator'] },
   'site.manage': { own: ['administrator', 'security_specialist'], any: ['administrator'] },
   'headcount.manage': { own: ['administrator', 'security_specialist'], any: ['administrator'] },
+  'user.manage': { own: ['administrator'], any: ['administrator'] },
+  // Service tokens outlive the person who made them, so only deployment-wide administrators issue them.
+  'token.manage': { any: ['administrator'] },
+  // Anyone may hold personal tokens, each limited to one role they hold (checked by the tokens service).
+  'token.personal': { signedIn: true },
+  // A commissioner link opens a provider's aggregate data to the commissioner: deployment-wide decision.
+  'commissioning.manage': { any: ['administrator'] },
+  // Any member of staff reports incidents (SPEC C2) and sees what happened to their own reports (000 §7.2.6).
+  'incident.report': { own: ['reporter'] },
+  'incident.read_own': { own: ['reporter'] },
+  // The audit trail: administrators and security specialists (LSMS) search their organisation's events; a
+  // deployment-wide administrator searches every organisation's.
+  'audit.search': { own: ['administrator', 'security_specialist'], any: ['administrator'] },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof POLICY;

@@ -27,6 +27,8 @@ export type Actor =
       /** Deployment-wide roles (system administrator, national assessor). */
       globalRoles: Role[];
       requestId?: string;
+      /** Set when the request was authenticated by an API bearer token (src/features/tokens), not a session. */
+      tokenId?: string;
     }
   | { kind: 'system'; requestId?: string };
 

@@ -1,0 +1,172 @@
+/**
+ * Incident intake benchmark (issue 4): incident submissions through the JSON API at 32 concurrent clients on the
+ * embedded PostgreSQL, and, in the same run on the same server, the raw single-row insert rate (32 connections,
+ * autocommit INSERTs into a plain table). Target: Warden sustains at least half the raw rate with p99 < 100 ms.
+ *
+ *   npm run bench:intake            (BENCH_SECONDS=10 BENCH_CLIENTS=32 BENCH_ORGS=1 by default)
+ *
+ * Everything runs in a temporary directory that is removed afterwards. The last line reads:
+ *   intake: <reports/s> reports/s, p50 <ms> ms, p99 <ms> ms, raw <inserts/s> inserts/s, ratio <warden/raw>
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { cookieNames, createApp } from '../src/app.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { startEmbedded } from '../src/db/embedded.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { createServices } from '../src/services.ts';
+import { organisation, session, user } from '../test/factories.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
+/**
+ * Organisations the clients report for (client i for organisation i mod ORGS). 1, the default, is the harshest
+ * case: every report takes the same organisation's reference counter, which stays locked until commit.
+ */
+const ORGS = Math.max(1, Math.min(Number(process.env.BENCH_ORGS ?? 1), CLIENTS));
+const WARMUP_SECONDS = 1;
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+/** Runs `clients` loops of `once` until `seconds` have passed; returns completed operations and their latencies. */
+async function load(clients: number, seconds: number, once: (client: number) => Promise<boolean>) {
+  const latencies: number[] = [];
+  let failures = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        const ok = await once(c);
+        if (ok) latencies.push(performance.now() - t0);
+        else failures++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return { done: latencies.length, failures, elapsed, latencies: latencies.sort((a, b) => a - b) };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
+const server = await startEmbedded({ dir });
+const cleanups: (() => Promise<unknown>)[] = [];
+try {
+  const admin = new pg.Client(server.adminUrl);
+  await admin.connect();
+  await admin.query('CREATE DATABASE warden');
+  await admin.end();
+  const url = server.urlFor('warden');
+  const owner = openDatabase(url, { poolSize: 2 });
+  cleanups.push(() => owner.destroy());
+  await migrateToLatest(owner);
+  // The same application pool as `warden start` (src/db/runtime.ts): 20 connections as warden_app, under RLS.
+  const appDb = openDatabase(url, { asAppRole: true, poolSize: 20 });
+  cleanups.push(() => appDb.destroy());
+
+  const services = createServices(appDb, { sessionIdleMinutes: 60, sessionMaxHours: 12, baseUrl: 'http://127.0.0.1' });
+  const app = await createApp(services, { config: { secureCookies: false, logLevel: 'silent', baseUrl: 'http://127.0.0.1' }, logger: false });
+  cleanups.push(() => app.close());
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+
+  // One reporter per organisation, each with a session and its CSRF token, as a script on a Warden page would have.
+  const names = cookieNames(false);
+  const reporters: Record<string, string>[] = [];
+  for (let i = 0; i < ORGS; i++) {
+    const org = await organisation(owner, { code: `B${String(i).padStart(2, '0')}`, name: `Benchmark NHS Trust ${i}` });
+    const reporter = await user(owner, { roles: [[org.id, 'reporter']] });
+    const token = await session(owner, reporter, org.id);
+    const page = await fetch(`${address}/accessibility`, { headers: { cookie: `${names.session}=${token}` } });
+    const csrfCookie = page.headers
+      .getSetCookie()
+      .find((c) => c.startsWith(`${names.csrf}=`))
+      ?.split(';')[0];
+    const csrfToken = /<meta name="csrf-token" content="([^"]*)"/.exec(await page.text())?.[1];
+    if (!csrfCookie || !csrfToken) throw new Error('could not get a CSRF token from the app');
+    reporters.push({ 'content-type': 'application/json', cookie: `${names.session}=${token}; ${csrfCookie}`, 'x-csrf-token': csrfToken });
+  }
+
+  const body = JSON.stringify({
+    category: 'physical_assault',
+    occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+    locationKind: 'community',
+    communityAddress: '12 Mill Lane, Testville',
+    affected: [{ type: 'staff', name: 'Sam Carter', staffRole: 'Paramedic' }],
+    assailants: [{ type: 'patient', description: 'Tall, grey coat' }],
+    injured: true,
+    injuryDescription: 'Bruised arm',
+    examinedWithin48h: 'not_yet',
+    medicalFactors: 'no',
+    aggravatingFactors: ['alcohol'],
+    policeInvolved: false,
+    narrative: 'The patient punched the paramedic on the arm while being helped into the ambulance.',
+  });
+  let firstError = '';
+  const submit = async (client: number) => {
+    const headers = reporters[client % ORGS] as Record<string, string>;
+    const res = await fetch(`${address}/api/v1/incidents`, { method: 'POST', headers: { ...headers, 'idempotency-key': randomUUID() }, body });
+    const text = await res.text();
+    if (res.status !== 201 && !firstError) firstError = `${res.status} ${text.slice(0, 300)}`;
+    return res.status === 201;
+  };
+
+  log(`warden intake benchmark: ${CLIENTS} clients, ${ORGS} organisation(s), ${SECONDS} s each phase, ${cpus().length} CPUs, PostgreSQL embedded (fsync on)`);
+  await load(CLIENTS, WARMUP_SECONDS, submit);
+  const warden = await load(CLIENTS, SECONDS, submit);
+  if (firstError) log(`  first failed submission: ${firstError}`);
+  const rate = warden.done / warden.elapsed;
+  const p50 = percentile(warden.latencies, 50);
+  const p99 = percentile(warden.latencies, 99);
+  log(
+    `  warden: ${warden.done} reports in ${warden.elapsed.toFixed(1)} s (${warden.failures} failed): ${rate.toFixed(0)} reports/s, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+  );
+  const stored = await owner
+    .selectFrom('incidents')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  log(`  incidents stored: ${Number(stored.n)}`);
+  await app.close();
+
+  // The same server's raw rate: one-row autocommit INSERTs on 32 connections, no application in between.
+  await owner.schema
+    .createTable('bench_raw')
+    .addColumn('id', 'bigserial', (c) => c.primaryKey())
+    .addColumn('payload', 'text')
+    .execute();
+  const raw = await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      const c = new pg.Client(url);
+      await c.connect();
+      return c;
+    }),
+  );
+  cleanups.push(() => Promise.all(raw.map((c) => c.end())));
+  const insert = async (i: number) => {
+    await (raw[i] as pg.Client).query('INSERT INTO bench_raw (payload) VALUES ($1)', ['raw insert benchmark row']);
+    return true;
+  };
+  await load(CLIENTS, WARMUP_SECONDS, insert);
+  const rawRun = await load(CLIENTS, SECONDS, insert);
+  const rawRate = rawRun.done / rawRun.elapsed;
+  log(
+    `  raw: ${rawRun.done} inserts in ${rawRun.elapsed.toFixed(1)} s: ${rawRate.toFixed(0)} inserts/s, p50 ${percentile(rawRun.latencies, 50).toFixed(1)} ms, p99 ${percentile(rawRun.latencies, 99).toFixed(1)} ms`,
+  );
+  const ratio = rate / rawRate;
+  const verdict = ratio >= 0.5 && p99 < 100 ? 'meets' : 'misses';
+  log(`  target (ratio >= 0.5 and p99 < 100 ms): ${verdict}`);
+  log(
+    `intake: ${rate.toFixed(0)} reports/s, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, raw ${rawRate.toFixed(0)} inserts/s, ratio ${ratio.toFixed(2)}`,
+  );
+} finally {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

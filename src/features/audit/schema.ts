@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { blankToUndefined } from '../../platform/validation.ts';
+
+export const AUDIT_OUTCOMES = ['success', 'denied', 'failure'] as const;
+export const AUDIT_OUTCOME_LABELS: Record<(typeof AUDIT_OUTCOMES)[number], string> = {
+  success: 'Succeeded',
+  denied: 'Refused',
+  failure: 'Failed',
+};
+
+/** Results per page of the audit trail. */
+export const AUDIT_PAGE_SIZE = 50;
+
+const optionalText = (max: number, message: string) => z.preprocess(blankToUndefined, z.string().trim().max(max, message).optional());
+const day = (what: string) =>
+  z.preprocess(blankToUndefined, z.iso.date({ error: `${what} must be a real date in the format YYYY-MM-DD, like 2026-03-31` }).optional());
+
+/**
+ * The audit trail search, shared by the page's GET form and `/api/v1/audit-events`. Every field is optional;
+ * dates are UK calendar days (inclusive). `org` is honoured only for deployment-wide administrators.
+ */
+export const auditSearch = z
+  .object({
+    action: optionalText(100, 'Action must be 100 characters or fewer'),
+    actor: optionalText(320, 'E-mail address must be 320 characters or fewer'),
+    from: day('Date from'),
+    to: day('Date to'),
+    outcome: z.preprocess(blankToUndefined, z.enum(AUDIT_OUTCOMES, { error: 'Select an outcome from the list' }).optional()),
+    org: z.preprocess(blankToUndefined, z.uuid({ error: 'Select an organisation from the list' }).optional()),
+    page: z.preprocess(
+      blankToUndefined,
+      z.coerce
+        .number({ error: 'Page must be a whole number' })
+        .int('Page must be a whole number')
+        .min(1, 'Page must be 1 or more')
+        .max(100_000, 'Page must be 100,000 or less')
+        .default(1),
+    ),
+  })
+  .refine((s) => !s.from || !s.to || s.from <= s.to, { path: ['to'], error: 'Date to must be the same as or after date from' });
+export type AuditSearch = z.infer<typeof auditSearch>;
+
+export const auditEventOut = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  actor: z.object({ id: z.uuid(), name: z.string().nullable(), email: z.string().nullable() }).nullable(),
+  organisation: z.object({ id: z.uuid(), name: z.string().nullable() }).nullable(),
+  action: z.string(),
+  objectType: z.string().nullable(),
+  objectId: z.string().nullable(),
+  outcome: z.enum(AUDIT_OUTCOMES),
+  requestId: z.string().nullable(),
+  detail: z.unknown(),
+});
+export type AuditEventOut = z.infer<typeof auditEventOut>;
+
+export const auditPageOut = z.object({
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  hasNext: z.boolean(),
+  events: z.array(auditEventOut),
+});

@@ -1,0 +1,56 @@
+import type { Tx } from '../../db/database.ts';
+
+/** The only code that touches `commissioning`: which providers each commissioner commissions. */
+export const commissioningRepository = {
+  /** The providers a commissioner commissions, by name. Usable inside other features' transactions. */
+  providersOf(tx: Tx, commissionerOrgId: string) {
+    return tx
+      .selectFrom('commissioning')
+      .innerJoin('organisations', 'organisations.id', 'commissioning.provider_org_id')
+      .select(['organisations.id', 'organisations.code', 'organisations.name', 'organisations.type', 'commissioning.from_year', 'commissioning.created_at'])
+      .where('commissioning.commissioner_org_id', '=', commissionerOrgId)
+      .orderBy('organisations.name')
+      .execute();
+  },
+
+  /** The commissioners of a provider. */
+  commissionersOf(tx: Tx, providerOrgId: string) {
+    return tx
+      .selectFrom('commissioning')
+      .innerJoin('organisations', 'organisations.id', 'commissioning.commissioner_org_id')
+      .select(['organisations.id', 'organisations.code', 'organisations.name'])
+      .where('commissioning.provider_org_id', '=', providerOrgId)
+      .orderBy('organisations.name')
+      .execute();
+  },
+
+  find(tx: Tx, commissionerOrgId: string, providerOrgId: string) {
+    return tx
+      .selectFrom('commissioning')
+      .select(['commissioner_org_id', 'provider_org_id', 'from_year'])
+      .where('commissioner_org_id', '=', commissionerOrgId)
+      .where('provider_org_id', '=', providerOrgId)
+      .executeTakeFirst();
+  },
+
+  insert(tx: Tx, commissionerOrgId: string, providerOrgId: string, fromYear: number | null) {
+    return tx.insertInto('commissioning').values({ commissioner_org_id: commissionerOrgId, provider_org_id: providerOrgId, from_year: fromYear }).execute();
+  },
+
+  async remove(tx: Tx, commissionerOrgId: string, providerOrgId: string) {
+    const r = await tx
+      .deleteFrom('commissioning')
+      .where('commissioner_org_id', '=', commissionerOrgId)
+      .where('provider_org_id', '=', providerOrgId)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+
+  organisation(tx: Tx, id: string) {
+    return tx.selectFrom('organisations').select(['id', 'code', 'name', 'type']).where('id', '=', id).executeTakeFirst();
+  },
+
+  organisations(tx: Tx) {
+    return tx.selectFrom('organisations').select(['id', 'code', 'name', 'type']).orderBy('name').execute();
+  },
+};

@@ -1,0 +1,684 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { Client, memberOf, signedIn, testApp } from '../../../test/app.ts';
+import { organisation, site } from '../../../test/factories.ts';
+import { formatReference, londonParts, londonYear } from '../../domain/incidents.ts';
+import { inScope } from '../../platform/tenancy.ts';
+
+const t = await testApp();
+const db = t.db.owner;
+
+const count = async (table: 'incidents' | 'incident_drafts' | 'incident_people' | 'incident_events', orgId?: string) => {
+  let q = db.selectFrom(table).select((eb) => eb.fn.countAll().as('n'));
+  if (orgId) q = q.where('org_id', '=', orgId);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+};
+const auditCount = async (action: string, objectId?: string) => {
+  let q = db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('action', '=', action);
+  if (objectId) q = q.where('object_id', '=', objectId);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+};
+
+const orgAuditCount = async (action: string, orgId: string) =>
+  Number(
+    (
+      await db
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('action', '=', action)
+        .where('org_id', '=', orgId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+
+/** A valid JSON report: a physical assault in the community, an hour ago. */
+const report = (over: Record<string, unknown> = {}) => ({
+  category: 'physical_assault',
+  occurredAt: hoursAgo(1).toISOString(),
+  locationKind: 'community',
+  communityAddress: '12 Mill Lane, Testville',
+  affected: [{ type: 'staff', name: 'Sam Carter', staffRole: 'Paramedic' }],
+  assailants: [{ type: 'patient', name: 'Alex Smith', dateOfBirth: '1980-03-27', description: 'Tall, grey coat' }],
+  injured: true,
+  injuryDescription: 'Bruised arm',
+  examinedWithin48h: 'not_yet',
+  medicalFactors: 'no',
+  aggravatingFactors: ['alcohol'],
+  policeInvolved: true,
+  policeAttended: true,
+  policeOfficerName: 'PC Jones',
+  policeOfficerNumber: '1234',
+  policeStation: 'Testville',
+  crimeReference: 'CR/2026/1',
+  narrative: 'The patient punched the paramedic on the arm while being helped into the ambulance.',
+  ...over,
+});
+
+/** The report form's fields for an incident `ago` hours ago at `siteId`. */
+const form = (siteId: string, ago = 1, over: Record<string, string | string[]> = {}) => {
+  const p = londonParts(hoursAgo(ago));
+  return {
+    idempotencyKey: randomUUID(),
+    category: 'non_physical_assault',
+    'occurredAt[day]': String(p.day),
+    'occurredAt[month]': String(p.month),
+    'occurredAt[year]': String(p.year),
+    'occurredAt[time]': `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`,
+    locationKind: 'site',
+    siteId,
+    'affected.0.type': 'staff',
+    'affected.0.name': 'Jo Bloggs',
+    'affected.0.staffRole': 'Staff nurse',
+    injured: 'no',
+    policeInvolved: 'no',
+    narrative: 'A visitor shouted abuse at the nurse at the ward desk.',
+    ...over,
+  };
+};
+
+const reporterWithSite = async () => {
+  const m = await memberOf(t, 'reporter');
+  const s = await site(db, { orgId: m.org.id, name: 'Hilltop Hospital' });
+  return { ...m, site: s };
+};
+
+describe('incident API: access', () => {
+  test('anonymous requests get 401 problem details and nothing is written', async () => {
+    await signedIn(t, [[null, 'administrator']]); // set-up is over once a user exists
+    const anon = new Client(t.app);
+    const before = await count('incidents');
+    for (const res of [
+      await anon.json('POST', '/api/v1/incidents', report()),
+      await anon.get('/api/v1/incidents/mine'),
+      await anon.get(`/api/v1/incidents/${randomUUID()}`),
+    ]) {
+      assert.equal(res.statusCode, 401);
+      assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+    }
+    assert.equal(await count('incidents'), before);
+  });
+
+  test('a user without the reporter role in the acting organisation is refused (403)', async () => {
+    const { client } = await memberOf(t, 'manager');
+    assert.equal((await client.json('POST', '/api/v1/incidents', report())).statusCode, 403);
+    assert.equal((await client.get('/api/v1/incidents/mine')).statusCode, 403);
+    assert.equal((await client.get('/incidents/new')).statusCode, 403);
+    assert.equal((await client.get('/incidents/mine')).statusCode, 403);
+  });
+
+  test('a script without the CSRF header cannot submit with the session cookie', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', payload: report(), headers: { cookie: client.cookieHeader() } });
+    assert.equal(res.statusCode, 403);
+    assert.equal(await count('incidents', org.id), 0);
+  });
+});
+
+describe('incident API: submission', () => {
+  test('a reporter submits a report and gets a reference at once; people, history and audit are written with it', async () => {
+    const { client, org, user } = await memberOf(t, 'reporter');
+    const res = await client.json('POST', '/api/v1/incidents', report());
+    assert.equal(res.statusCode, 201);
+    const body = res.json();
+    assert.equal(body.reference, `${org.code}-${londonYear(new Date())}-000001`);
+    assert.equal(body.status, 'reported');
+    assert.equal(body.statusLabel, 'Reported');
+    assert.equal(body.categoryLabel, 'Physical assault');
+    assert.equal(body.late, false);
+    assert.equal(res.headers.location, `/api/v1/incidents/${body.id}`);
+    assert.equal(body.narrative, undefined, 'the submission response does not echo personal data');
+    const row = await db.selectFrom('incidents').selectAll().where('id', '=', body.id).executeTakeFirstOrThrow();
+    assert.equal(row.reported_by, user.id);
+    assert.equal(row.org_id, org.id);
+    assert.deepEqual(row.aggravating_factors, ['alcohol']);
+    assert.equal(row.police_attended, true);
+    assert.equal(row.crime_reference, 'CR/2026/1');
+    const people = await db.selectFrom('incident_people').selectAll().where('incident_id', '=', body.id).orderBy('involvement').execute();
+    assert.deepEqual(
+      people.map((p) => [p.involvement, p.person_type, p.name, p.date_of_birth]),
+      [
+        ['affected', 'staff', 'Sam Carter', null],
+        ['assailant', 'patient', 'Alex Smith', '1980-03-27'],
+      ],
+    );
+    const events = await db.selectFrom('incident_events').selectAll().where('incident_id', '=', body.id).execute();
+    assert.deepEqual(
+      events.map((e) => [e.from_status, e.to_status, e.actor_id]),
+      [[null, 'reported', user.id]],
+    );
+    const a = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'incident.create')
+      .where('object_id', '=', body.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(a.detail, { reference: body.reference, category: 'physical_assault', late: false, via: 'api' });
+  });
+
+  test('the same Idempotency-Key returns the same incident (200), never a second one', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const key = randomUUID();
+    const send = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/incidents',
+        payload: body,
+        headers: { cookie: client.cookieHeader(), 'x-csrf-token': token, 'idempotency-key': key },
+      });
+    const body = report();
+    await client.get('/accessibility');
+    const token = /<meta name="csrf-token" content="([^"]*)"/.exec((await client.get('/accessibility')).body)?.[1] as string;
+    const first = await send();
+    const again = await send();
+    assert.equal(first.statusCode, 201);
+    assert.equal(again.statusCode, 200);
+    assert.equal(again.json().id, first.json().id);
+    assert.equal(again.json().reference, first.json().reference);
+    assert.equal(await count('incidents', org.id), 1);
+    assert.equal(await auditCount('incident.create', first.json().id), 1);
+  });
+
+  test('a concurrent double submit with one key makes exactly one incident, and every reply names it', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const token = /<meta name="csrf-token" content="([^"]*)"/.exec((await client.get('/accessibility')).body)?.[1] as string;
+    const key = randomUUID();
+    const body = report();
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/incidents',
+          payload: body,
+          headers: { cookie: client.cookieHeader(), 'x-csrf-token': token, 'idempotency-key': key },
+        }),
+      ),
+    );
+    assert.deepEqual(replies.map((r) => r.statusCode).sort(), [200, 200, 200, 200, 200, 200, 200, 201]);
+    assert.equal(new Set(replies.map((r) => r.json().id)).size, 1);
+    assert.equal(await count('incidents', org.id), 1);
+    // the losing transactions rolled back their counter increment: the next report is number 2
+    const next = await client.json('POST', '/api/v1/incidents', report());
+    assert.match(next.json().reference, /-000002$/);
+  });
+
+  test('the same key with a different report is refused (409) and nothing is written', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const token = /<meta name="csrf-token" content="([^"]*)"/.exec((await client.get('/accessibility')).body)?.[1] as string;
+    const key = randomUUID();
+    const send = (b: unknown) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/incidents',
+        payload: b as object,
+        headers: { cookie: client.cookieHeader(), 'x-csrf-token': token, 'idempotency-key': key },
+      });
+    assert.equal((await send(report())).statusCode, 201);
+    const res = await send(report({ narrative: 'Something else entirely happened here.' }));
+    assert.equal(res.statusCode, 409);
+    assert.equal(res.json().errors[0].field, 'idempotencyKey');
+    assert.equal(await count('incidents', org.id), 1);
+  });
+
+  test('concurrent reports take consecutive references per organisation, and another organisation starts at 1', async () => {
+    const a = await memberOf(t, 'reporter');
+    const b = await memberOf(t, 'reporter');
+    const replies = await Promise.all(Array.from({ length: 10 }, () => a.client.json('POST', '/api/v1/incidents', report())));
+    assert.ok(replies.every((r) => r.statusCode === 201));
+    const year = londonYear(new Date());
+    const refs = replies.map((r) => r.json().reference).sort();
+    assert.deepEqual(
+      refs,
+      Array.from({ length: 10 }, (_, i) => `${a.org.code}-${year}-${String(i + 1).padStart(6, '0')}`),
+    );
+    const other = await b.client.json('POST', '/api/v1/incidents', report());
+    assert.equal(other.json().reference, `${b.org.code}-${year}-000001`);
+  });
+
+  test('the reference sequence is per year: a new year starts again, an existing one carries on', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const year = londonYear(new Date());
+    await db
+      .insertInto('incident_reference_counters')
+      .values([
+        { org_id: org.id, year: year - 1, last_value: 41 },
+        { org_id: org.id, year, last_value: 122 },
+      ])
+      .execute();
+    const res = await client.json('POST', '/api/v1/incidents', report());
+    assert.equal(res.json().reference, `${org.code}-${year}-000123`);
+    const last = await db
+      .selectFrom('incident_reference_counters')
+      .select('last_value')
+      .where('org_id', '=', org.id)
+      .where('year', '=', year - 1)
+      .executeTakeFirstOrThrow();
+    assert.equal(last.last_value, 41);
+  });
+
+  test('references made by the database follow the domain rule, widening past 999,999', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const year = londonYear(new Date());
+    await db.insertInto('incident_reference_counters').values({ org_id: org.id, year, last_value: 999_999 }).execute();
+    const res = await client.json('POST', '/api/v1/incidents', report());
+    assert.equal(res.json().reference, formatReference(org.code, year, 1_000_000));
+  });
+
+  test('a late report is accepted and flagged with its reason; a report within the shift is not', async () => {
+    const { client } = await memberOf(t, 'reporter');
+    const late = await client.json('POST', '/api/v1/incidents', report({ occurredAt: hoursAgo(20).toISOString() }));
+    assert.equal(late.statusCode, 201);
+    assert.equal(late.json().late, true);
+    assert.match(late.json().lateReason, /20 hours after the incident, more than 12 hours \(003 §2\.2\.3\.7\)/);
+    const afterShift = await client.json('POST', '/api/v1/incidents', report({ occurredAt: hoursAgo(3).toISOString(), shiftEnd: hoursAgo(1).toISOString() }));
+    assert.equal(afterShift.json().late, true);
+    assert.match(afterShift.json().lateReason, /after the end of the reporter's shift/);
+    const inShift = await client.json('POST', '/api/v1/incidents', report({ occurredAt: hoursAgo(3).toISOString(), shiftEnd: hoursAgo(-2).toISOString() }));
+    assert.equal(inShift.json().late, false);
+  });
+
+  test('bad input gets a clear message for the field, and nothing is written', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const foreign = await site(db);
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [report({ category: undefined }), 'category', /Select the type of incident/],
+      [report({ category: 'shoplifting' }), 'category', /Select the type of incident/],
+      [report({ occurredAt: new Date(Date.now() + 3_600_000).toISOString() }), 'occurredAt', /must be in the past/],
+      [report({ occurredAt: 'yesterday' }), 'occurredAt', /Enter the date and time/],
+      [report({ propertyDescription: 'Phone', propertyValuePence: -100 }), 'propertyValuePence', /£0 or more/],
+      [report({ assailants: [{ type: 'patient', dateOfBirth: '2999-01-01' }] }), 'assailants.0.dateOfBirth', /Date of birth must be in the past/],
+      [report({ assailants: [{ name: 'No type' }] }), 'assailants.0.type', /Select who the person responsible was/],
+      [report({ medicalFactors: undefined }), 'medicalFactors', /medical factors/],
+      [report({ affected: [] }), 'affected.0.type', /Select who was affected/],
+      [report({ communityAddress: undefined }), 'communityAddress', /Enter the address/],
+      [report({ locationKind: 'site', siteId: foreign.id }), 'siteId', /Select the site from the list/],
+      [report({ narrative: '   ' }), 'narrative', /Enter what happened/],
+      [report({ injured: true, injuryDescription: undefined }), 'injuryDescription', /Describe the injuries/],
+      [report({ shiftEnd: 'teatime' }), 'shiftEnd', /24-hour clock/],
+      [report({ aggravatingFactors: ['sexist'] }), 'aggravatingFactors.0', /Select aggravating factors from the list/],
+    ];
+    for (const [body, field, message] of cases) {
+      const res = await client.json('POST', '/api/v1/incidents', body);
+      assert.equal(res.statusCode, 400, `${field}: ${res.body}`);
+      assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+      const e = res.json().errors.find((x: { field: string }) => x.field === field);
+      assert.ok(e, `${field} in ${res.body}`);
+      assert.match(e.message, message);
+    }
+    const token = /<meta name="csrf-token" content="([^"]*)"/.exec((await client.get('/accessibility')).body)?.[1] as string;
+    const badKey = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      payload: report(),
+      headers: { cookie: client.cookieHeader(), 'x-csrf-token': token, 'idempotency-key': 'has spaces in it' },
+    });
+    assert.equal(badKey.statusCode, 400);
+    assert.equal(badKey.json().errors[0].field, 'Idempotency-Key');
+    assert.equal(await count('incidents', org.id), 0);
+    assert.equal(await orgAuditCount('incident.create', org.id), 0);
+  });
+
+  test('police details are dropped when the police were not involved', async () => {
+    const { client } = await memberOf(t, 'reporter');
+    const res = await client.json('POST', '/api/v1/incidents', report({ policeInvolved: false }));
+    const row = await db.selectFrom('incidents').selectAll().where('id', '=', res.json().id).executeTakeFirstOrThrow();
+    assert.equal(row.police_attended, false);
+    assert.equal(row.police_officer_name, null);
+    assert.equal(row.crime_reference, null);
+  });
+});
+
+describe('incident API: documentation', () => {
+  test('the OpenAPI document describes the incident endpoints, the body and the Idempotency-Key header', async () => {
+    const res = await new Client(t.app).get('/api/v1/openapi.json');
+    assert.equal(res.statusCode, 200);
+    const doc = res.json();
+    const post = doc.paths['/api/v1/incidents'].post;
+    assert.ok(post.requestBody.content['application/json'].schema.properties.narrative);
+    assert.ok(post.parameters.some((p: { name: string; in: string }) => p.name === 'idempotency-key' && p.in === 'header'));
+    assert.ok(post.responses['201'] && post.responses['200']);
+    assert.ok(doc.paths['/api/v1/incidents/mine'].get);
+    assert.ok(doc.paths['/api/v1/incidents/{id}'].get);
+  });
+});
+
+describe('incident API: reading', () => {
+  test('a reporter lists only their own reports; a colleague’s and another organisation’s are not found', async () => {
+    const me = await memberOf(t, 'reporter');
+    const colleague = await signedIn(t, [[me.org.id, 'reporter']]);
+    const stranger = await memberOf(t, 'reporter');
+    const mine = (await me.client.json('POST', '/api/v1/incidents', report())).json();
+    const theirs = (await colleague.client.json('POST', '/api/v1/incidents', report())).json();
+    const foreign = (await stranger.client.json('POST', '/api/v1/incidents', report())).json();
+    const list = await me.client.get('/api/v1/incidents/mine');
+    assert.equal(list.statusCode, 200);
+    assert.deepEqual(
+      list.json().map((i: { id: string }) => i.id),
+      [mine.id],
+    );
+    for (const id of [theirs.id, foreign.id, 'not-a-uuid']) {
+      const res = await me.client.get(`/api/v1/incidents/${id}`);
+      assert.equal(res.statusCode, 404, id);
+      assert.doesNotMatch(res.body, /Sam Carter|punched/);
+    }
+  });
+
+  test('a reporter reads their own report in full, and the read of personal data is audited', async () => {
+    const { client } = await memberOf(t, 'reporter');
+    const created = (await client.json('POST', '/api/v1/incidents', report())).json();
+    const before = await auditCount('incident.read_personal', created.id);
+    const res = await client.get(`/api/v1/incidents/${created.id}`);
+    assert.equal(res.statusCode, 200);
+    const body = res.json();
+    assert.equal(body.reference, created.reference);
+    assert.equal(body.narrative, report().narrative);
+    assert.equal(body.affected[0].name, 'Sam Carter');
+    assert.equal(body.assailants[0].dateOfBirth, '1980-03-27');
+    assert.deepEqual(body.police.crimeReference, 'CR/2026/1');
+    assert.deepEqual(
+      body.history.map((h: { status: string }) => h.status),
+      ['reported'],
+    );
+    assert.equal(body.outcomeSummary, null);
+    assert.equal(await auditCount('incident.read_personal', created.id), before + 1);
+  });
+
+  test('row-level security keeps one organisation’s incidents from a transaction scoped to another', async () => {
+    const a = await memberOf(t, 'reporter');
+    const other = await organisation(db);
+    const created = (await a.client.json('POST', '/api/v1/incidents', report())).json();
+    const seen = await inScope(t.db.app, { orgId: other.id }, (tx) => tx.selectFrom('incidents').select('id').where('id', '=', created.id).execute());
+    assert.equal(seen.length, 0);
+    const own = await inScope(t.db.app, { orgId: a.org.id }, (tx) => tx.selectFrom('incidents').select('id').where('id', '=', created.id).execute());
+    assert.equal(own.length, 1);
+  });
+});
+
+describe('report pages', () => {
+  test('anonymous visitors are sent to sign in', async () => {
+    const res = await new Client(t.app).get('/incidents/new');
+    assert.equal(res.statusCode, 302);
+    assert.match(res.headers.location as string, /^\/sign-in\?next=%2Fincidents%2Fnew/);
+  });
+
+  test('the form shows every category with its definition, the late rule, the medical-factors definition and the sites', async () => {
+    const { client } = await reporterWithSite();
+    const res = await client.get('/incidents/new');
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /<h1[^>]*>Report an incident<\/h1>/);
+    assert.match(res.body, /The intentional application of force to the person of another without lawful justification/);
+    assert.match(res.body, /Lone-worker incident/);
+    assert.match(res.body, /Near miss/);
+    assert.match(res.body, /before the end of your shift/);
+    assert.match(res.body, /severe learning disability/);
+    assert.match(res.body, /Hilltop Hospital/);
+    assert.match(res.body, /name="idempotencyKey" value="[0-9a-f-]{36}"/);
+    assert.match(res.body, /name="_csrf"/);
+  });
+
+  test('a form sent as a browser sends it, with every optional field blank, is accepted', async () => {
+    const { client, org, site: s } = await reporterWithSite();
+    const blanks = Object.fromEntries(
+      [
+        'shiftEnd',
+        'departmentId',
+        'locationDetail',
+        'communityAddress',
+        'affected.0.staffRole',
+        'injuryDescription',
+        'policeOfficerName',
+        'policeOfficerNumber',
+        'policeStation',
+        'crimeReference',
+        'cadNumber',
+        'assailants.0.name',
+        'assailants.0.dateOfBirth[day]',
+        'assailants.0.dateOfBirth[month]',
+        'assailants.0.dateOfBirth[year]',
+        'assailants.0.description',
+        'propertyDescription',
+        'propertyValue',
+        'witnesses',
+      ].map((k) => [k, '']),
+    );
+    const res = await client.post('/incidents/new', { ...blanks, ...form(s.id, 1, { 'affected.0.staffRole': '' }), action: 'check' });
+    assert.equal(res.statusCode, 303, res.body.match(/nhsuk-error-summary[\s\S]*?<\/ul>/)?.[0]);
+    const cya = await client.get('/incidents/new/check');
+    assert.match(cya.body, /Police not involved/);
+    assert.equal(await count('incident_drafts', org.id), 1);
+  });
+
+  test('JSON nulls count as not given', async () => {
+    const { client } = await memberOf(t, 'reporter');
+    const res = await client.json(
+      'POST',
+      '/api/v1/incidents',
+      report({ shiftEnd: null, witnesses: null, propertyValuePence: null, assailants: null, aggravatingFactors: null }),
+    );
+    assert.equal(res.statusCode, 201, res.body);
+  });
+
+  test('bad input on the form shows an error summary with each problem, and nothing is written', async () => {
+    const { client, org, site: s } = await reporterWithSite();
+    const cases: [Record<string, string | string[]>, RegExp][] = [
+      [{ ...form(s.id), category: '' }, /Select the type of incident/],
+      [form(s.id, -2), /The date and time of the incident must be in the past/],
+      [{ ...form(s.id), 'occurredAt[month]': '' }, /The date the incident happened must include a month/],
+      [{ ...form(s.id), 'occurredAt[day]': '31', 'occurredAt[month]': '2' }, /must be a real date/],
+      [{ ...form(s.id), 'occurredAt[time]': '25:00' }, /24-hour clock/],
+      [{ ...form(s.id), propertyDescription: 'Phone', propertyValue: '-5' }, /The value must be £0 or more/],
+      [{ ...form(s.id), propertyValue: 'lots' }, /Enter the value as an amount of money/],
+      [
+        {
+          ...form(s.id),
+          'assailants.0.type': 'visitor',
+          'assailants.0.dateOfBirth[day]': '1',
+          'assailants.0.dateOfBirth[month]': '1',
+          'assailants.0.dateOfBirth[year]': '2999',
+        },
+        /Date of birth must be in the past/,
+      ],
+      [{ ...form(s.id), narrative: '' }, /Enter what happened/],
+      [{ ...form(s.id), siteId: '' }, /Select the site where it happened/],
+      [{ ...form(s.id), category: 'physical_assault' }, /Select whether medical factors contributed to the assault/],
+    ];
+    for (const [values, message] of cases) {
+      const res = await client.post('/incidents/new', { ...values, action: 'check' });
+      assert.equal(res.statusCode, 400, String(message));
+      assert.match(res.body, /nhsuk-error-summary/);
+      assert.match(res.body, /<title>Error: /);
+      assert.match(res.body, message);
+    }
+    // Several problems are listed at once.
+    const many = await client.post('/incidents/new', { ...form(s.id), category: '', narrative: '', propertyValue: '-1', action: 'check' });
+    for (const m of [/Select the type of incident/, /Enter what happened/, /£0 or more/]) assert.match(many.body, m);
+    // What was typed is kept.
+    assert.match(many.body, /Jo Bloggs/);
+    assert.equal(await count('incidents', org.id), 0);
+    assert.equal(await count('incident_drafts', org.id), 0);
+  });
+
+  test('a report is saved as a draft, resumed later, and the draft can be deleted', async () => {
+    const { client, org } = await reporterWithSite();
+    const partial = { idempotencyKey: randomUUID(), category: 'theft', narrative: 'Half written: my locker was', propertyValue: '40' };
+    const saved = await client.post('/incidents/new', { ...partial, action: 'draft' });
+    assert.equal(saved.statusCode, 303);
+    assert.equal(saved.headers.location, '/incidents/new?saved=1');
+    assert.equal(await count('incident_drafts', org.id), 1);
+    const banner = await client.get('/incidents/new?saved=1');
+    assert.match(banner.body, /Your draft has been saved/);
+    // Later: the form comes back with what was typed, and the same idempotency key.
+    const resumed = await client.get('/incidents/new');
+    assert.match(resumed.body, /Half written: my locker was/);
+    assert.match(resumed.body, new RegExp(`value="${partial.idempotencyKey}"`));
+    assert.match(resumed.body, /value="theft" checked/);
+    const list = await client.get('/incidents/mine');
+    assert.match(list.body, /You have a report you have not sent yet/);
+    assert.equal(await orgAuditCount('incident.draft_save', org.id), 1);
+    const discard = await client.post('/incidents/new/discard', {});
+    assert.equal(discard.statusCode, 303);
+    assert.equal(await count('incident_drafts', org.id), 0);
+    assert.doesNotMatch((await client.get('/incidents/new')).body, /Half written/);
+    assert.equal(await orgAuditCount('incident.draft_discard', org.id), 1);
+  });
+
+  test('"Add another person" works without JavaScript and writes nothing', async () => {
+    const { client, org, site: s } = await reporterWithSite();
+    const res = await client.post('/incidents/new', { ...form(s.id), action: 'add-affected' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /Person affected 2/);
+    assert.match(res.body, /name="affected.1.name"/);
+    assert.match(res.body, /Jo Bloggs/);
+    const more = await client.post('/incidents/new', { ...form(s.id), action: 'add-assailant' });
+    assert.match(more.body, /Person responsible 2/);
+    assert.equal(await count('incident_drafts', org.id), 0);
+  });
+
+  test('a reporter checks their answers, sends the report, sees the reference, and finds it in their reports', async () => {
+    const { client, org, site: s } = await reporterWithSite();
+    const values = form(s.id, 1, {
+      aggravatingFactors: ['racist', 'alcohol'],
+      propertyDescription: 'Glasses broken',
+      propertyValue: '£120.50',
+      witnesses: 'Pat, porter',
+    });
+    const check = await client.post('/incidents/new', { ...values, action: 'check' });
+    assert.equal(check.statusCode, 303);
+    assert.equal(check.headers.location, '/incidents/new/check');
+    const cya = await client.get('/incidents/new/check');
+    assert.equal(cya.statusCode, 200);
+    assert.match(cya.body, /Check your answers before sending your report/);
+    assert.match(cya.body, /Non-physical assault/);
+    assert.match(cya.body, /Hilltop Hospital/);
+    assert.match(cya.body, /Racist, Alcohol was involved/);
+    assert.match(cya.body, /£120\.50/);
+    assert.match(cya.body, /href="\/incidents\/new#category"/);
+    assert.match(cya.body, /Send this report before/);
+    assert.equal(await count('incidents', org.id), 0, 'nothing is sent before the reporter confirms');
+
+    const sent = await client.post('/incidents/new/submit', { idempotencyKey: values.idempotencyKey });
+    assert.equal(sent.statusCode, 303);
+    const confirmation = await client.get(sent.headers.location as string);
+    const year = londonYear(new Date());
+    assert.match(confirmation.body, /Report sent/);
+    assert.match(confirmation.body, new RegExp(`${org.code}-${year}-000001`));
+    assert.equal(await count('incident_drafts', org.id), 0, 'the draft is gone once sent');
+    const row = await db.selectFrom('incidents').selectAll().where('org_id', '=', org.id).executeTakeFirstOrThrow();
+    assert.equal(row.property_value_pence, 12050);
+    assert.equal(row.site_id, s.id);
+    assert.equal(await auditCount('incident.create', row.id), 1);
+
+    const list = await client.get('/incidents/mine');
+    assert.match(list.body, new RegExp(`${org.code}-${year}-000001`));
+    assert.match(list.body, /Reported/);
+    const before = await auditCount('incident.read_personal', row.id);
+    const detail = await client.get(`/incidents/mine/${row.id}`);
+    assert.equal(detail.statusCode, 200);
+    assert.match(detail.body, /A visitor shouted abuse at the nurse/);
+    assert.match(detail.body, /Not decided yet/);
+    assert.equal(await auditCount('incident.read_personal', row.id), before + 1);
+  });
+
+  test('sending the checked report twice, even at once, makes one incident and shows the same reference', async () => {
+    const { client, org, site: s } = await reporterWithSite();
+    const values = form(s.id);
+    await client.post('/incidents/new', { ...values, action: 'check' });
+    const token = /<meta name="csrf-token" content="([^"]*)"/.exec((await client.get('/incidents/new/check')).body)?.[1] as string;
+    const submit = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/incidents/new/submit',
+        payload: new URLSearchParams({ _csrf: token, idempotencyKey: values.idempotencyKey }).toString(),
+        headers: { cookie: client.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      });
+    const replies = await Promise.all([submit(), submit(), submit()]);
+    const again = await submit();
+    const locations = new Set([...replies, again].map((r) => r.headers.location));
+    assert.equal(locations.size, 1, [...locations].join(' '));
+    assert.match([...locations][0] as string, /^\/incidents\/mine\/[0-9a-f-]{36}\/confirmation$/);
+    assert.equal(await count('incidents', org.id), 1);
+  });
+
+  test('a submission racing an uncommitted duplicate waits for it, then answers with the committed one', async () => {
+    const { client, org, user, site: s } = await reporterWithSite();
+    const values = form(s.id);
+    await client.post('/incidents/new', { ...values, action: 'check' });
+    let pending: ReturnType<typeof client.post> | undefined;
+    const winner = await db.transaction().execute(async (trx) => {
+      // Another request has inserted the incident with this key but not committed yet.
+      const row = await trx
+        .insertInto('incidents')
+        .values({
+          org_id: org.id,
+          reference: `${org.code}-1999-999999`,
+          category: 'non_physical_assault',
+          occurred_at: hoursAgo(1),
+          reported_by: user.id,
+          location_kind: 'community',
+          community_address: 'elsewhere',
+          narrative: 'the first attempt',
+          idempotency_key: values.idempotencyKey,
+          idempotency_fingerprint: 'x',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      pending = client.post('/incidents/new/submit', { idempotencyKey: values.idempotencyKey });
+      await new Promise((r) => setTimeout(r, 300)); // the submission is now waiting on the unique key
+      return row.id;
+    });
+    const res = await (pending as NonNullable<typeof pending>);
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, `/incidents/mine/${winner}/confirmation`);
+    assert.equal(await count('incidents', org.id), 1);
+    // the loser's reference number was rolled back with it: the counter was never left bumped
+    const counter = await db.selectFrom('incident_reference_counters').select('last_value').where('org_id', '=', org.id).executeTakeFirst();
+    assert.equal(counter, undefined);
+  });
+
+  test('a late report shows the rule before sending, and is accepted and flagged', async () => {
+    const { client, org, site: s } = await reporterWithSite();
+    const values = form(s.id, 30);
+    await client.post('/incidents/new', { ...values, action: 'check' });
+    const cya = await client.get('/incidents/new/check');
+    assert.match(cya.body, /This report will be marked as late/);
+    assert.match(cya.body, /003 §2\.2\.3\.7/);
+    const sent = await client.post('/incidents/new/submit', { idempotencyKey: values.idempotencyKey });
+    const confirmation = await client.get(sent.headers.location as string);
+    assert.match(confirmation.body, /marked as late/);
+    const row = await db.selectFrom('incidents').select(['is_late', 'late_reason']).where('org_id', '=', org.id).executeTakeFirstOrThrow();
+    assert.equal(row.is_late, true);
+    assert.match(row.late_reason ?? '', /30 hours after the incident/);
+  });
+
+  test('the check page without a finished draft goes back to the form; a stale key does not submit', async () => {
+    const { client, org } = await reporterWithSite();
+    const res = await client.get('/incidents/new/check');
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/incidents/new');
+    const stale = await client.post('/incidents/new/submit', { idempotencyKey: randomUUID() });
+    assert.equal(stale.headers.location, '/incidents/new/check');
+    assert.equal(await count('incidents', org.id), 0);
+  });
+
+  test('a reporter cannot open a colleague’s report or another organisation’s, by page or confirmation', async () => {
+    const me = await reporterWithSite();
+    const colleague = await signedIn(t, [[me.org.id, 'reporter']]);
+    const stranger = await memberOf(t, 'reporter');
+    const theirs = (await colleague.client.json('POST', '/api/v1/incidents', report())).json();
+    const foreign = (await stranger.client.json('POST', '/api/v1/incidents', report())).json();
+    for (const id of [theirs.id, foreign.id]) {
+      const page = await me.client.get(`/incidents/mine/${id}`);
+      assert.equal(page.statusCode, 404);
+      assert.doesNotMatch(page.body, /punched/);
+      assert.equal((await me.client.get(`/incidents/mine/${id}/confirmation`)).statusCode, 404);
+    }
+    const list = await me.client.get('/incidents/mine');
+    assert.doesNotMatch(list.body, new RegExp(theirs.reference));
+    assert.match(list.body, /You have not sent any reports yet/);
+  });
+});

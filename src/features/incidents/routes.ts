@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { LATE_RULE_TEXT, MEDICAL_FACTORS_DEFINITION } from '../../domain/incidents.ts';
+import { AppError, unauthenticated } from '../../platform/errors.ts';
+import { formBody, idParam } from '../../platform/forms.ts';
+import { formContext, summaryRows, whenText } from './present.ts';
+import { draftValues, type FormValues, incidentDetailOut, incidentInput, incidentSummaryOut } from './schema.ts';
+import type { IncidentsService } from './service.ts';
+
+const FORM = 'incidents/views/report-form.njk';
+
+/**
+ * Incident reporting pages (`/incidents/new`, check your answers, confirmation, `/incidents/mine`) and the
+ * `/api/v1/incidents` API. Routes parse, call one service method, and render.
+ */
+export async function incidentRoutes(app: FastifyInstance, service: IncidentsService): Promise<void> {
+  const actorOf = (req: FastifyRequest) => {
+    if (!req.actor) throw unauthenticated();
+    return req.actor;
+  };
+  const hide = { schema: { hide: true } };
+
+  const renderForm = async (req: FastifyRequest, values: FormValues, extra: { affected?: boolean; assailants?: boolean } = {}) => {
+    const options = await service.formOptions(actorOf(req));
+    return {
+      title: 'Report an incident',
+      values,
+      ...formContext(values, options, extra),
+      hasSites: options.sites.length > 0,
+      lateRule: LATE_RULE_TEXT,
+      medicalDefinition: MEDICAL_FACTORS_DEFINITION,
+    };
+  };
+
+  // ---- pages -------------------------------------------------------------------------------------------
+  app.get('/incidents/new', hide, async (req, reply) => {
+    const actor = actorOf(req);
+    const draft = await service.draft(actor);
+    const values: FormValues = draft?.values ?? { idempotencyKey: randomUUID() };
+    const saved = (req.query as Record<string, string>).saved === '1';
+    return reply.page(FORM, { ...(await renderForm(req, values)), draftSavedAt: draft?.savedAt, justSaved: saved && !!draft });
+  });
+
+  app.post('/incidents/new', hide, async (req, reply) => {
+    const actor = actorOf(req);
+    const body = formBody(req);
+    const action = typeof body.action === 'string' ? body.action : 'check';
+    if (action === 'add-affected' || action === 'add-assailant') {
+      // Adding a person slot without JavaScript: the same form again, one slot longer. Nothing is written.
+      const values = draftValues(body);
+      values.idempotencyKey = typeof body.idempotencyKey === 'string' ? body.idempotencyKey : randomUUID();
+      const anchor = action === 'add-affected' ? 'affected' : 'assailants';
+      return reply.page(FORM, await renderForm(req, values, { [anchor]: true }));
+    }
+    if (action === 'draft') {
+      await service.saveDraft(actor, body, { complete: false });
+      return reply.redirect('/incidents/new?saved=1', 303);
+    }
+    try {
+      await service.saveDraft(actor, body, { complete: true });
+      return reply.redirect('/incidents/new/check', 303);
+    } catch (err) {
+      if (err instanceof AppError && err.id === 'validation') {
+        const values = draftValues(body);
+        values.idempotencyKey = typeof body.idempotencyKey === 'string' ? body.idempotencyKey : randomUUID();
+        return reply.page(FORM, { ...(await renderForm(req, values)), errors: err.fields }, 400);
+      }
+      throw err;
+    }
+  });
+
+  app.post('/incidents/new/discard', hide, async (req, reply) => {
+    await service.discardDraft(actorOf(req));
+    return reply.redirect('/incidents/new', 303);
+  });
+
+  app.get('/incidents/new/check', hide, async (req, reply) => {
+    const review = await service.review(actorOf(req));
+    if (!review) return reply.redirect('/incidents/new', 303);
+    return reply.page('incidents/views/check.njk', {
+      title: 'Check your answers before sending your report',
+      rows: summaryRows(review.report, '/incidents/new'),
+      idempotencyKey: review.idempotencyKey,
+      late: review.lateness.late,
+      deadline: whenText(review.lateness.deadline),
+      lateRule: LATE_RULE_TEXT,
+    });
+  });
+
+  app.post('/incidents/new/submit', hide, async (req, reply) => {
+    const actor = actorOf(req);
+    try {
+      const result = await service.submitDraft(actor, formBody(req).idempotencyKey);
+      if ('stale' in result) return reply.redirect('/incidents/new/check', 303);
+      return reply.redirect(`/incidents/mine/${result.incident.id}/confirmation`, 303);
+    } catch (err) {
+      // The draft stopped being a valid report (for example the site was removed): back to the form to fix it.
+      if (err instanceof AppError && err.id === 'validation') return reply.redirect('/incidents/new', 303);
+      throw err;
+    }
+  });
+
+  app.get('/incidents/mine/:id/confirmation', hide, async (req, reply) => {
+    const c = await service.confirmation(actorOf(req), idParam(req));
+    return reply.page('incidents/views/confirmation.njk', { title: 'Report sent', ...c });
+  });
+
+  app.get('/incidents/mine', hide, async (req, reply) => {
+    const actor = actorOf(req);
+    const [incidents, draft] = await Promise.all([service.listMine(actor), service.draft(actor).catch(() => null)]);
+    return reply.page('incidents/views/mine.njk', {
+      title: 'Your incident reports',
+      draftSavedAt: draft?.savedAt,
+      rows: incidents.map((i) => [
+        { html: `<a href="/incidents/mine/${i.id}">${i.reference}</a>` },
+        { text: i.categoryLabel },
+        { text: whenText(i.occurredAt) },
+        { text: i.statusLabel + (i.late ? ' (reported late)' : '') },
+      ]),
+    });
+  });
+
+  app.get('/incidents/mine/:id', hide, async (req, reply) => {
+    const incident = await service.getMine(actorOf(req), idParam(req));
+    return reply.page('incidents/views/show.njk', {
+      title: `Report ${incident.reference}`,
+      incident,
+      reportedAt: whenText(incident.reportedAt),
+      rows: summaryRows(incident),
+      history: incident.history.map((h) => ({ at: whenText(h.at), label: h.statusLabel })),
+    });
+  });
+
+  // ---- JSON API ----------------------------------------------------------------------------------------
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['incidents'];
+  const rawBodies = new WeakMap<FastifyRequest, unknown>();
+
+  api.post(
+    '/api/v1/incidents',
+    {
+      // The body schema documents the request; the service validates it (after checking access), so an
+      // anonymous or unauthorised caller gets 401/403 rather than a list of field errors.
+      attachValidation: true,
+      // keep the body as sent: validation replaces it with the schema's output, which the service would re-parse
+      preValidation: async (req) => {
+        rawBodies.set(req, req.body);
+      },
+      schema: {
+        tags,
+        summary: 'Report an incident',
+        description:
+          'Send an `Idempotency-Key` header (e.g. a UUID) to make retries safe: the same key returns the incident already created (200) instead of ' +
+          'creating another; a new key creates one (201). The same key with a different report is refused (409).',
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        body: incidentInput,
+        response: { 200: incidentSummaryOut, 201: incidentSummaryOut },
+      },
+    },
+    async (req, reply) => {
+      const result = await service.submit(actorOf(req), rawBodies.get(req), req.headers['idempotency-key']);
+      return reply
+        .code(result.created ? 201 : 200)
+        .header('location', `/api/v1/incidents/${result.incident.id}`)
+        .send(result.incident);
+    },
+  );
+  api.get(
+    '/api/v1/incidents/mine',
+    { schema: { tags, summary: 'Your own incident reports, newest first', response: { 200: z.array(incidentSummaryOut) } } },
+    async (req) => service.listMine(actorOf(req)),
+  );
+  api.get(
+    '/api/v1/incidents/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One of your own incident reports, in full (the read is audited)',
+        params: z.object({ id: z.string() }),
+        response: { 200: incidentDetailOut },
+      },
+    },
+    async (req) => service.getMine(actorOf(req), idParam(req)),
+  );
+}

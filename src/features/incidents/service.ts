@@ -1,0 +1,426 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Database, Tx } from '../../db/database.ts';
+import {
+  type AggravatingFactor,
+  assessLateness,
+  CATEGORY_DEFINITIONS,
+  type Examined,
+  type IncidentCategory,
+  type IncidentStatus,
+  londonYear,
+  type MedicalFactors,
+  type PersonType,
+  STATUS_LABELS,
+} from '../../domain/incidents.ts';
+import { authorize } from '../../platform/access/policy.ts';
+import type { Actor } from '../../platform/access/roles.ts';
+import { audit } from '../../platform/audit.ts';
+import { conflict, type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { inScope } from '../../platform/tenancy.ts';
+import { parse } from '../../platform/validation.ts';
+import { incidentsRepository as repo } from './repository.ts';
+import { draftValues, type FormValues, formToInput, type IncidentInput, idempotencyKey, incidentInput } from './schema.ts';
+
+type Reporter = Extract<Actor, { kind: 'user' }> & { orgId: string };
+type Row<T> = T extends Promise<infer R> ? R : never;
+type SummaryRow = NonNullable<Row<ReturnType<typeof repo.findByKey>>>;
+type DetailRow = NonNullable<Row<ReturnType<typeof repo.findBySubmitter>>>;
+type PersonRow = Row<ReturnType<typeof repo.people>>[number];
+
+/** Thrown inside a reporting transaction when a concurrent duplicate committed first: roll back and look again. */
+class DuplicateSubmission extends Error {}
+
+/**
+ * Whose idempotency keys and reports these are: the person, or for an organisation's service token (whose actor
+ * carries the token id as its user id, src/features/tokens) the token. Equals the `submitter` column.
+ */
+const submitterOf = (a: Reporter) => a.userId;
+/** The person reporting, or null for a service token (an integration, not a user). */
+const personOf = (a: Reporter) => (a.tokenId && a.userId === a.tokenId ? null : a.userId);
+
+const fingerprint = (input: IncidentInput) => createHash('sha256').update(JSON.stringify(input)).digest('hex');
+
+export type IncidentSummary = ReturnType<typeof summary>;
+export type IncidentDetail = ReturnType<typeof detail>;
+export type SubmitResult = { incident: IncidentSummary; created: boolean };
+
+function summary(r: SummaryRow) {
+  const status = r.status as IncidentStatus;
+  const category = r.category as IncidentCategory;
+  return {
+    id: r.id,
+    reference: r.reference,
+    status,
+    statusLabel: STATUS_LABELS[status],
+    category,
+    categoryLabel: CATEGORY_DEFINITIONS[category].label,
+    occurredAt: r.occurred_at,
+    reportedAt: r.reported_at,
+    late: r.is_late,
+    lateReason: r.late_reason,
+    outcomeSummary: r.outcome_summary,
+    supportOffered: r.support_offered,
+  };
+}
+
+const personOut = (p: PersonRow) => ({
+  type: p.person_type as PersonType,
+  name: p.name,
+  dateOfBirth: p.date_of_birth,
+  staffRole: p.staff_role,
+  description: p.description,
+});
+
+function detail(r: DetailRow, people: PersonRow[], events: { at: Date; to_status: string }[]) {
+  return {
+    ...summary(r),
+    shiftEndsAt: r.shift_ends_at,
+    location: {
+      kind: r.location_kind,
+      siteId: r.site_id,
+      siteName: r.site_name,
+      departmentId: r.department_id,
+      departmentName: r.department_name,
+      detail: r.location_detail,
+      communityAddress: r.community_address,
+    },
+    affected: people.filter((p) => p.involvement === 'affected').map(personOut),
+    assailants: people.filter((p) => p.involvement === 'assailant').map(personOut),
+    injured: r.injured,
+    injuryDescription: r.injury_description,
+    examinedWithin48h: r.examined_within_48h as Examined | null,
+    medicalFactors: r.medical_factors as MedicalFactors | null,
+    aggravatingFactors: r.aggravating_factors as AggravatingFactor[],
+    police: {
+      involved: r.police_involved,
+      attended: r.police_attended,
+      officerName: r.police_officer_name,
+      officerNumber: r.police_officer_number,
+      station: r.police_station,
+      crimeReference: r.crime_reference,
+      cadNumber: r.cad_number,
+    },
+    propertyDescription: r.property_description,
+    propertyValuePence: r.property_value_pence,
+    witnesses: r.witnesses,
+    narrative: r.narrative,
+    version: r.version,
+    history: events.map((e) => ({ at: e.at, status: e.to_status as IncidentStatus, statusLabel: STATUS_LABELS[e.to_status as IncidentStatus] })),
+  };
+}
+
+/** What a report will look like, before it exists: the check-your-answers page. */
+export type IncidentPreview = Pick<
+  IncidentDetail,
+  | 'category'
+  | 'categoryLabel'
+  | 'occurredAt'
+  | 'shiftEndsAt'
+  | 'location'
+  | 'affected'
+  | 'assailants'
+  | 'injured'
+  | 'injuryDescription'
+  | 'examinedWithin48h'
+  | 'medicalFactors'
+  | 'aggravatingFactors'
+  | 'police'
+  | 'propertyDescription'
+  | 'propertyValuePence'
+  | 'witnesses'
+  | 'narrative'
+>;
+
+function preview(i: IncidentInput, names: { siteName: string | null; departmentName: string | null }): IncidentPreview {
+  const people = (list: IncidentInput['affected'] | IncidentInput['assailants']) =>
+    list.map((p) => ({
+      type: p.type,
+      name: p.name ?? null,
+      dateOfBirth: p.dateOfBirth ?? null,
+      staffRole: p.staffRole ?? null,
+      description: p.description ?? null,
+    }));
+  return {
+    category: i.category,
+    categoryLabel: CATEGORY_DEFINITIONS[i.category].label,
+    occurredAt: i.occurredAt,
+    shiftEndsAt: i.shiftEndsAt,
+    location: {
+      kind: i.locationKind,
+      siteId: i.siteId,
+      siteName: names.siteName,
+      departmentId: i.departmentId,
+      departmentName: names.departmentName,
+      detail: i.locationDetail,
+      communityAddress: i.communityAddress,
+    },
+    affected: people(i.affected),
+    assailants: people(i.assailants),
+    injured: i.injured,
+    injuryDescription: i.injuryDescription,
+    examinedWithin48h: i.examinedWithin48h,
+    medicalFactors: i.medicalFactors,
+    aggravatingFactors: i.aggravatingFactors,
+    police: {
+      involved: i.policeInvolved,
+      attended: i.policeAttended,
+      officerName: i.policeOfficerName,
+      officerNumber: i.policeOfficerNumber,
+      station: i.policeStation,
+      crimeReference: i.crimeReference,
+      cadNumber: i.cadNumber,
+    },
+    propertyDescription: i.propertyDescription,
+    propertyValuePence: i.propertyValuePence,
+    witnesses: i.witnesses,
+    narrative: i.narrative,
+  };
+}
+
+/** The site and department must be the organisation's own, and the department at the chosen site. */
+async function checkPlaces(tx: Tx, orgId: string, i: IncidentInput) {
+  const problems: FieldError[] = [];
+  let siteName: string | null = null;
+  let departmentName: string | null = null;
+  if (i.siteId) {
+    const s = await repo.findSite(tx, orgId, i.siteId);
+    if (s) siteName = s.name;
+    else problems.push({ field: 'siteId', message: 'Select the site from the list' });
+  }
+  if (i.departmentId) {
+    const d = await repo.findDepartment(tx, orgId, i.departmentId);
+    if (!d) problems.push({ field: 'departmentId', message: 'Select the department or service from the list' });
+    else if (d.site_id && i.siteId && d.site_id !== i.siteId)
+      problems.push({ field: 'departmentId', message: 'Select a department or service at the site you chose' });
+    else departmentName = d.name;
+  }
+  if (problems.length) throw invalid(problems);
+  return { siteName, departmentName };
+}
+
+const draftKey = (values: FormValues) => {
+  const k = values.idempotencyKey;
+  return typeof k === 'string' && idempotencyKey.safeParse(k).success ? k : undefined;
+};
+
+/**
+ * Incident reporting (SPEC C2): drafts, check-your-answers, idempotent submission with a per-organisation
+ * reference, and the reporter's own reports. Every method checks access first; every write is audited in its
+ * transaction; every read of a report's personal data (people, narrative) is audited.
+ */
+export function incidentsService(db: Database) {
+  const reporter = (actor: Actor | null, action: 'incident.report' | 'incident.read_own'): Reporter => {
+    const a = authorize(actor, action, actor?.kind === 'user' ? actor.orgId : undefined);
+    if (a.kind !== 'user' || !a.orgId) throw forbidden('Incidents are reported by a person acting for an organisation.');
+    return a as Reporter;
+  };
+
+  /** Creates the incident inside `tx`, or returns the one this submitter already sent with `key`. */
+  async function createIn(tx: Tx, a: Reporter, input: IncidentInput, key: string, print: string, options: { via: 'form' | 'api'; checkPrint: boolean }) {
+    const existing = await repo.findByKey(tx, a.orgId, submitterOf(a), key);
+    if (existing) {
+      if (options.checkPrint && existing.idempotency_fingerprint !== print)
+        throw conflict('idempotencyKey', 'This Idempotency-Key was already used for a different report. Use a new key for a new report.');
+      return { incident: summary(existing), created: false };
+    }
+    await checkPlaces(tx, a.orgId, input);
+    const reportedAt = new Date();
+    const lateness = assessLateness({ occurredAt: input.occurredAt, reportedAt, shiftEndsAt: input.shiftEndsAt });
+    const row = await repo.insert(
+      tx,
+      {
+        orgId: a.orgId,
+        year: londonYear(reportedAt),
+        reportedAt,
+        reportedBy: personOf(a),
+        reportedByToken: a.tokenId ?? null,
+        input,
+        late: lateness.late,
+        lateReason: lateness.reason,
+        idempotencyKey: key,
+        fingerprint: print,
+      },
+      personOf(a),
+    );
+    if (!row) throw new DuplicateSubmission();
+    const reference = row.reference;
+    if (options.via === 'form') await repo.deleteDraft(tx, a.orgId, a.userId);
+    await audit(tx, a, {
+      action: 'incident.create',
+      orgId: a.orgId,
+      objectType: 'incident',
+      objectId: row.id,
+      // no personal data in the trail: the incident holds it, and reads of it are audited
+      detail: { reference, category: input.category, late: lateness.late, via: options.via },
+    });
+    return {
+      incident: summary({
+        id: row.id,
+        reference,
+        status: row.status,
+        category: input.category,
+        occurred_at: input.occurredAt,
+        reported_at: row.reported_at,
+        is_late: lateness.late,
+        late_reason: lateness.reason,
+        outcome_summary: null,
+        support_offered: null,
+        idempotency_fingerprint: print,
+      }),
+      created: true,
+    };
+  }
+
+  /** Runs a reporting transaction; if a concurrent duplicate won the race, runs it again to return that one. */
+  async function withRetry<T>(orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await inScope(db, { orgId }, fn);
+      } catch (err) {
+        if (!(err instanceof DuplicateSubmission) || attempt >= 2) throw err;
+      }
+    }
+  }
+
+  return {
+    /** Sites and departments of the acting organisation, for the "where" question. */
+    async formOptions(actor: Actor | null) {
+      const a = reporter(actor, 'incident.report');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const [sites, departments] = await Promise.all([repo.sites(tx, a.orgId), repo.departments(tx, a.orgId)]);
+        return { sites, departments: departments.map((d) => ({ id: d.id, name: d.name, siteId: d.site_id })) };
+      });
+    },
+
+    /** The reporter's saved draft (form values), if any. */
+    async draft(actor: Actor | null): Promise<{ values: FormValues; savedAt: Date } | null> {
+      const a = reporter(actor, 'incident.report');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const d = await repo.draft(tx, a.orgId, a.userId);
+        return d ? { values: d.data as FormValues, savedAt: d.updated_at } : null;
+      });
+    },
+
+    /**
+     * Saves the form values as the reporter's draft. With `complete`, the values must make a valid report first
+     * (the "Continue" button: the draft then feeds check-your-answers); bad input writes nothing.
+     */
+    async saveDraft(actor: Actor | null, body: Record<string, unknown>, options: { complete: boolean }) {
+      const a = reporter(actor, 'incident.report');
+      const values = draftValues(body);
+      values.idempotencyKey = draftKey(values) ?? randomUUID();
+      const input = options.complete ? parse(incidentInput, formToInput(values)) : undefined;
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        if (input) await checkPlaces(tx, a.orgId, input);
+        const saved = await repo.saveDraft(tx, a.orgId, a.userId, values);
+        await audit(tx, a, { action: 'incident.draft_save', orgId: a.orgId, objectType: 'incident_draft', objectId: a.userId, detail: { complete: !!input } });
+        return { savedAt: saved.updated_at, idempotencyKey: values.idempotencyKey as string };
+      });
+    },
+
+    async discardDraft(actor: Actor | null) {
+      const a = reporter(actor, 'incident.report');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const deleted = await repo.deleteDraft(tx, a.orgId, a.userId);
+        if (deleted) await audit(tx, a, { action: 'incident.draft_discard', orgId: a.orgId, objectType: 'incident_draft', objectId: a.userId });
+        return deleted;
+      });
+    },
+
+    /**
+     * The draft as it would be submitted, for check-your-answers: null when there is no draft or it is not a
+     * complete report yet (the form shows why).
+     */
+    async review(actor: Actor | null) {
+      const a = reporter(actor, 'incident.report');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const d = await repo.draft(tx, a.orgId, a.userId);
+        if (!d) return null;
+        const values = d.data as FormValues;
+        const key = draftKey(values);
+        const parsed = incidentInput.safeParse(formToInput(values));
+        if (!key || !parsed.success) return null;
+        const names = await checkPlaces(tx, a.orgId, parsed.data).catch(() => null);
+        if (!names) return null;
+        const lateness = assessLateness({ occurredAt: parsed.data.occurredAt, reportedAt: new Date(), shiftEndsAt: parsed.data.shiftEndsAt });
+        return { idempotencyKey: key, report: preview(parsed.data, names), lateness };
+      });
+    },
+
+    /**
+     * Submits the reporter's checked draft. `key` is the idempotency key the check page carried: a repeat (double
+     * click, reload, back and resubmit) returns the incident already made with it. `stale` means there is no
+     * matching draft to submit (changed in another tab, or never checked).
+     */
+    async submitDraft(actor: Actor | null, key: unknown): Promise<SubmitResult | { stale: true }> {
+      const a = reporter(actor, 'incident.report');
+      const k = idempotencyKey.safeParse(key);
+      if (!k.success) return { stale: true };
+      return withRetry(a.orgId, async (tx) => {
+        const existing = await repo.findByKey(tx, a.orgId, submitterOf(a), k.data);
+        if (existing) return { incident: summary(existing), created: false };
+        const d = await repo.draft(tx, a.orgId, a.userId);
+        if (!d || draftKey(d.data as FormValues) !== k.data) return { stale: true as const };
+        const input = parse(incidentInput, formToInput(d.data as FormValues));
+        return createIn(tx, a, input, k.data, fingerprint(input), { via: 'form', checkPrint: false });
+      });
+    },
+
+    /**
+     * Submits a report in one request (JSON API). With an idempotency key, a retry returns the incident made by
+     * the first attempt (`created: false`); the same key with a different report is refused (409).
+     */
+    async submit(actor: Actor | null, raw: unknown, key?: unknown): Promise<SubmitResult> {
+      const a = reporter(actor, 'incident.report');
+      let k: string = randomUUID();
+      if (key !== undefined) {
+        const parsedKey = idempotencyKey.safeParse(key);
+        if (!parsedKey.success) throw invalid([{ field: 'Idempotency-Key', message: parsedKey.error.issues[0]?.message ?? 'Invalid Idempotency-Key' }]);
+        k = parsedKey.data;
+      }
+      const input = parse(incidentInput, raw);
+      const print = fingerprint(input);
+      return withRetry(a.orgId, (tx) => createIn(tx, a, input, k, print, { via: 'api', checkPrint: true }));
+    },
+
+    /** The reporter's own reports, newest first: status and feedback, no personal data. */
+    async listMine(actor: Actor | null) {
+      const a = reporter(actor, 'incident.read_own');
+      return inScope(db, { orgId: a.orgId }, async (tx) => (await repo.listBySubmitter(tx, a.orgId, submitterOf(a))).map(summary));
+    },
+
+    /** The reference of one of the reporter's reports, for the confirmation page. */
+    async confirmation(actor: Actor | null, id: string) {
+      const a = reporter(actor, 'incident.read_own');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const r = await repo.referenceBySubmitter(tx, a.orgId, submitterOf(a), id);
+        if (!r) throw notFound('report');
+        return { id: r.id, reference: r.reference, late: r.is_late, lateReason: r.late_reason };
+      });
+    },
+
+    /**
+     * One of the reporter's own reports in full, with its status history (dates and statuses only: who changed
+     * it is not the reporter's to see). Someone else's report, or another organisation's, is "not found".
+     * The read of personal data is audited in the same transaction.
+     */
+    async getMine(actor: Actor | null, id: string) {
+      const a = reporter(actor, 'incident.read_own');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const r = await repo.findBySubmitter(tx, a.orgId, submitterOf(a), id);
+        if (!r) throw notFound('report');
+        const [people, events] = await Promise.all([repo.people(tx, a.orgId, id), repo.events(tx, a.orgId, id)]);
+        await audit(tx, a, {
+          action: 'incident.read_personal',
+          orgId: a.orgId,
+          objectType: 'incident',
+          objectId: id,
+          detail: { reference: r.reference, as: 'reporter' },
+        });
+        return detail(r, people, events);
+      });
+    },
+  };
+}
+
+export type IncidentsService = ReturnType<typeof incidentsService>;

@@ -1,0 +1,116 @@
+import type { Tx } from '../../db/database.ts';
+
+const columns = [
+  'api_tokens.id',
+  'api_tokens.org_id',
+  'api_tokens.user_id',
+  'api_tokens.name',
+  'api_tokens.role',
+  'api_tokens.created_at',
+  'api_tokens.last_used_at',
+  'api_tokens.expires_at',
+  'api_tokens.revoked_at',
+  'organisations.name as org_name',
+  'users.name as user_name',
+] as const;
+
+/** The only code that touches `api_tokens` (forced row-level security by `org_id`). */
+export const tokensRepository = {
+  /** Tokens newest first: one user's personal tokens, or (without `userId`) every token of `orgId` or of all. */
+  list(tx: Tx, filter: { userId?: string; orgId?: string }) {
+    let q = tx
+      .selectFrom('api_tokens')
+      .innerJoin('organisations', 'organisations.id', 'api_tokens.org_id')
+      .leftJoin('users', 'users.id', 'api_tokens.user_id')
+      .select(columns);
+    if (filter.userId) q = q.where('api_tokens.user_id', '=', filter.userId);
+    if (filter.orgId) q = q.where('api_tokens.org_id', '=', filter.orgId);
+    return q
+      .orderBy('api_tokens.revoked_at', (o) => o.desc().nullsFirst())
+      .orderBy('api_tokens.created_at', 'desc')
+      .execute();
+  },
+
+  find(tx: Tx, id: string) {
+    return tx
+      .selectFrom('api_tokens')
+      .innerJoin('organisations', 'organisations.id', 'api_tokens.org_id')
+      .leftJoin('users', 'users.id', 'api_tokens.user_id')
+      .select(columns)
+      .where('api_tokens.id', '=', id)
+      .executeTakeFirst();
+  },
+
+  insert(tx: Tx, t: { orgId: string; userId: string | null; name: string; role: string; hash: string; createdBy: string | null; expiresAt: Date | null }) {
+    return tx
+      .insertInto('api_tokens')
+      .values({
+        org_id: t.orgId,
+        user_id: t.userId,
+        name: t.name,
+        role: t.role,
+        token_hash: t.hash,
+        created_by: t.createdBy,
+        expires_at: t.expiresAt,
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+  },
+
+  revoke(tx: Tx, id: string) {
+    return tx.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  },
+
+  /**
+   * A token by its hash, with what authentication needs: the organisation's name and, for a personal token,
+   * whether its owner is active and still holds the token's role in the token's organisation.
+   */
+  byHash(tx: Tx, hash: string) {
+    return tx
+      .selectFrom('api_tokens')
+      .innerJoin('organisations', 'organisations.id', 'api_tokens.org_id')
+      .leftJoin('users', 'users.id', 'api_tokens.user_id')
+      .select([
+        'api_tokens.id',
+        'api_tokens.org_id',
+        'api_tokens.user_id',
+        'api_tokens.name',
+        'api_tokens.role',
+        'api_tokens.last_used_at',
+        'api_tokens.expires_at',
+        'api_tokens.revoked_at',
+        'organisations.name as org_name',
+        'users.name as user_name',
+        'users.email as user_email',
+        'users.is_active as user_active',
+      ])
+      .select((eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('user_roles')
+              .select('user_roles.id')
+              .whereRef('user_roles.user_id', '=', 'api_tokens.user_id')
+              .whereRef('user_roles.org_id', '=', 'api_tokens.org_id')
+              .whereRef('user_roles.role', '=', 'api_tokens.role'),
+          )
+          .as('role_held'),
+      )
+      .where('api_tokens.token_hash', '=', hash)
+      .executeTakeFirst();
+  },
+
+  touch(tx: Tx, id: string, at: Date) {
+    return tx.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+  },
+
+  organisation(tx: Tx, id: string) {
+    return tx.selectFrom('organisations').select(['id', 'name', 'type']).where('id', '=', id).executeTakeFirst();
+  },
+
+  organisations(tx: Tx) {
+    return tx.selectFrom('organisations').select(['id', 'name', 'code']).orderBy('name').execute();
+  },
+};

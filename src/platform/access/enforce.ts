@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { forbidden, unauthenticated } from '../errors.ts';
+import { can } from './policy.ts';
+import { ROUTE_ACCESS } from './routes.ts';
+
+/** The declared access rule for the route a request matched (HEAD is answered by the GET route). */
+export function routeAccess(req: FastifyRequest) {
+  const url = req.routeOptions.url;
+  if (url === undefined) return undefined;
+  const method = req.method === 'HEAD' ? 'GET' : req.method;
+  return ROUTE_ACCESS[`${method} ${url}`];
+}
+
+/**
+ * Enforces routes.ts at the edge, before the body is even validated: anonymous callers get 401 and callers
+ * without the declared role get 403, so neither learns anything about the route's input rules. The services
+ * check again (defence in depth, and they are also called from the CLI). A route with no declared rule is
+ * refused: new routes fail closed until someone writes down who may use them.
+ */
+export function enforceRouteAccess(app: FastifyInstance): void {
+  app.addHook('preValidation', async (req) => {
+    if (req.routeOptions.url === undefined) return; // the 404 handler
+    const access = routeAccess(req);
+    if (!access) throw forbidden('This page has no declared access rule.');
+    if ('public' in access) return;
+    const actor = req.actor;
+    if (!actor) throw unauthenticated();
+    if ('signedIn' in access) return;
+    const orgId = access.org === 'id' ? (req.params as Record<string, string>).id : undefined;
+    if (!can(actor, access.action, orgId)) throw forbidden();
+  });
+}

@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, test } from 'node:test';
+import { Client, memberOf, signedIn, testApp } from '../../test/app.ts';
+import { createApp } from '../app.ts';
+import { openDatabase } from '../db/database.ts';
+import { createServices } from '../services.ts';
+import { ROUTE_ACCESS } from './access/routes.ts';
+
+const t = await testApp();
+const SECRET = 'secret detail: password=hunter2 at /srv/warden/db.ts';
+// Routes that fail the way a bug would; added before the app's first request, as Fastify requires, and declared
+// public in the access policy (undeclared routes are refused before their handler runs).
+for (const url of ['/test/boom', '/api/test/boom']) {
+  ROUTE_ACCESS[`GET ${url}`] = { public: true };
+  t.app.get(url, { schema: { hide: true } }, async () => {
+    throw new Error(SECRET);
+  });
+}
+await signedIn(t, [[null, 'administrator']]); // once a user exists, set-up is over and pages render
+
+/** The CSP directives of a response, by name. */
+function csp(header: unknown): Map<string, string[]> {
+  assert.equal(typeof header, 'string', 'a Content-Security-Policy header is sent');
+  return new Map(
+    (header as string).split(';').map((d) => {
+      const [name, ...values] = d.trim().split(/\s+/);
+      return [name as string, values];
+    }),
+  );
+}
+
+const NO_STACK = /\bat [\w.<>]+ \(|\.ts:\d+|node:internal|Error: /;
+
+describe('security headers', () => {
+  test('a page gets a strict CSP whose per-response nonce is the one on its script tags', async () => {
+    const [one, two] = [await new Client(t.app).get('/accessibility'), await new Client(t.app).get('/accessibility')];
+    const nonces = [one, two].map((res) => {
+      assert.equal(res.statusCode, 200);
+      const policy = csp(res.headers['content-security-policy']);
+      const script = policy.get('script-src') ?? [];
+      const nonce = script.find((s) => s.startsWith("'nonce-"))?.slice(7, -1);
+      assert.ok(nonce && nonce.length >= 16, `script-src has a nonce: ${script.join(' ')}`);
+      assert.ok(![...policy.values()].flat().includes("'unsafe-inline'"), "no 'unsafe-inline' anywhere");
+      assert.ok(![...policy.values()].flat().includes("'unsafe-eval'"), "no 'unsafe-eval' anywhere");
+      assert.deepEqual(policy.get('frame-ancestors'), ["'none'"]);
+      assert.deepEqual(policy.get('object-src'), ["'none'"]);
+      assert.deepEqual(policy.get('default-src'), ["'self'"]);
+      const tags = [...res.body.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+      assert.ok(tags.length >= 2, 'the page has script tags');
+      for (const tag of tags) assert.ok(tag.includes(` nonce="${nonce}"`), `script tag carries the response's nonce: ${tag}`);
+      return nonce;
+    });
+    assert.notEqual(nonces[0], nonces[1], 'each response gets a new nonce');
+  });
+
+  test('pages are not sniffed, framed, cached or given a referrer, and echo the request id', async () => {
+    const res = await new Client(t.app).get('/accessibility');
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    assert.equal(res.headers['x-frame-options'], 'DENY');
+    assert.equal(res.headers['referrer-policy'], 'no-referrer');
+    assert.equal(res.headers['cache-control'], 'no-store');
+    assert.match(res.headers['x-request-id'] as string, /^[0-9a-f-]{36}$/);
+    assert.equal(res.headers['strict-transport-security'], undefined, 'no HSTS on plain-HTTP localhost');
+    const given = await new Client(t.app).get('/accessibility', { 'x-request-id': 'lb-7f3a9c21e5' });
+    assert.equal(given.headers['x-request-id'], 'lb-7f3a9c21e5', "a proxy's well-formed request id is kept");
+    const forged = await new Client(t.app).get('/accessibility', { 'x-request-id': 'bad id\twith spaces' });
+    assert.match(forged.headers['x-request-id'] as string, /^[0-9a-f-]{36}$/, 'a malformed one is replaced');
+  });
+
+  test('API responses are not cached either, and static assets may be', async () => {
+    const api = await t.app.inject({ url: '/api/v1/organisations' });
+    assert.equal(api.headers['cache-control'], 'no-store');
+    assert.equal(api.headers['x-content-type-options'], 'nosniff');
+    const asset = await t.app.inject({ url: '/static/warden.css' });
+    assert.equal(asset.statusCode, 200);
+    assert.match(asset.headers['cache-control'] as string, /max-age=3600/);
+  });
+});
+
+describe('error pages', () => {
+  test('an unknown page gets the NHS "Page not found" page with status 404', async () => {
+    const res = await new Client(t.app).get('/no-such-page');
+    assert.equal(res.statusCode, 404);
+    assert.match(res.headers['content-type'] as string, /^text\/html/);
+    assert.match(res.body, /<title>Page not found – Warden<\/title>/);
+    assert.match(res.body, /<h1>Page not found<\/h1>/);
+    assert.match(res.body, /class="nhsuk-header"/);
+    assert.match(res.body, /class="nhsuk-footer/);
+    assert.ok(res.body.includes(res.headers['x-request-id'] as string), 'shows the reference to quote');
+  });
+
+  test('an unknown API path gets 404 problem details', async () => {
+    const res = await t.app.inject({ url: '/api/v1/no-such-thing?x=1' });
+    assert.equal(res.statusCode, 404);
+    assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+    assert.deepEqual(res.json(), {
+      type: 'https://warden.invalid/problems/not_found',
+      title: 'Not found',
+      status: 404,
+      detail: 'There is no such resource.',
+      instance: '/api/v1/no-such-thing',
+      requestId: res.headers['x-request-id'],
+    });
+  });
+
+  test('a page the role does not allow gets the 403 page, and the refusal is audited with the request id', async () => {
+    const { client } = await memberOf(t, 'reporter');
+    const res = await client.get('/organisations/new', { 'x-request-id': 'req-forbidden-0001' });
+    assert.equal(res.statusCode, 403);
+    assert.match(res.body, /<h1>You do not have access to this page<\/h1>/);
+    assert.match(res.body, /class="nhsuk-header"/);
+    const audited = await t.db.owner
+      .selectFrom('audit_events')
+      .select(['action', 'outcome', 'request_id'])
+      .where('request_id', '=', 'req-forbidden-0001')
+      .execute();
+    assert.deepEqual(audited, [{ action: 'access.denied', outcome: 'denied', request_id: 'req-forbidden-0001' }]);
+  });
+
+  test('a form posted without its CSRF token gets the "form has expired" page with status 403', async () => {
+    const { client } = await signedIn(t, [[null, 'administrator']]);
+    const res = await client.post('/organisations', { name: 'X', code: 'XXX', type: 'acute' }, { csrf: false });
+    assert.equal(res.statusCode, 403);
+    assert.match(res.body, /<h1>This form has expired<\/h1>/);
+  });
+
+  test('a page that fails shows the NHS 500 page with the request id, and neither the error nor a stack trace', async () => {
+    const res = await new Client(t.app).get('/test/boom');
+    assert.equal(res.statusCode, 500);
+    assert.match(res.headers['content-type'] as string, /^text\/html/);
+    assert.match(res.body, /<h1>Sorry, there is a problem with the service<\/h1>/);
+    assert.match(res.body, /class="nhsuk-header"/);
+    const id = res.headers['x-request-id'] as string;
+    assert.ok(res.body.includes(`<strong>${id}</strong>`), 'shows the reference to quote');
+    assert.ok(!res.body.includes('hunter2') && !res.body.includes('secret detail'), 'the error message stays in the log');
+    assert.doesNotMatch(res.body, NO_STACK);
+    assert.equal(res.headers['cache-control'], 'no-store');
+  });
+
+  test('an API call that fails gets 500 problem details with the request id, and neither the error nor a stack trace', async () => {
+    const res = await t.app.inject({ url: '/api/test/boom' });
+    assert.equal(res.statusCode, 500);
+    assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+    const body = res.json();
+    assert.equal(body.title, 'Internal error');
+    assert.equal(body.status, 500);
+    assert.equal(body.requestId, res.headers['x-request-id']);
+    assert.ok(!res.body.includes('hunter2') && !res.body.includes('secret detail'));
+    assert.doesNotMatch(res.body, NO_STACK);
+    assert.deepEqual(Object.keys(body).sort(), ['detail', 'instance', 'requestId', 'status', 'title', 'type']);
+  });
+});
+
+describe('health', () => {
+  test('/healthz answers 200 without a session or database work', async () => {
+    const res = await t.app.inject({ url: '/healthz' });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { status: 'ok' });
+  });
+
+  test('/readyz answers 200 while the database is up', async () => {
+    const res = await t.app.inject({ url: '/readyz' });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { status: 'ready' });
+  });
+
+  test('/readyz answers 503 when the database cannot be reached, and /healthz still answers 200', async () => {
+    const unreachable = openDatabase('postgres://warden:wrong@127.0.0.1:1/none', { poolSize: 1 });
+    const app = await createApp(createServices(unreachable, { sessionIdleMinutes: 60, sessionMaxHours: 12 }), {
+      config: { secureCookies: false, logLevel: 'silent', baseUrl: 'http://localhost' },
+      logger: false,
+    });
+    try {
+      const ready = await app.inject({ url: '/readyz' });
+      assert.equal(ready.statusCode, 503);
+      assert.deepEqual(ready.json(), { status: 'database unreachable' });
+      assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200);
+    } finally {
+      await app.close();
+      await unreachable.destroy();
+    }
+  });
+});
+
+describe('structured logs', () => {
+  test('each request is logged as JSON carrying its request id, and a failure is logged with its stack', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    const services = createServices(t.db.app, { sessionIdleMinutes: 60, sessionMaxHours: 12 });
+    const app = await createApp(services, {
+      config: { secureCookies: false, logLevel: 'info', baseUrl: 'http://localhost' },
+      logger: { level: 'info', stream },
+    });
+    app.get('/test/boom', { schema: { hide: true } }, async () => {
+      throw new Error(SECRET);
+    });
+    try {
+      const ok = await app.inject({ url: '/accessibility', headers: { 'x-request-id': 'log-test-ok-0001' } });
+      const failed = await app.inject({ url: '/test/boom', headers: { 'x-request-id': 'log-test-boom-0001' } });
+      assert.equal(ok.statusCode, 200);
+      assert.equal(failed.statusCode, 500);
+    } finally {
+      await app.close();
+    }
+    const of = (id: string) => lines.filter((l) => l.reqId === id);
+    const okLines = of('log-test-ok-0001');
+    assert.ok(
+      okLines.some((l) => l.msg === 'incoming request'),
+      JSON.stringify(lines),
+    );
+    const done = okLines.find((l) => l.msg === 'request completed') as { res: { statusCode: number }; responseTime: number } | undefined;
+    assert.equal(done?.res.statusCode, 200);
+    assert.equal(typeof done?.responseTime, 'number');
+    const error = of('log-test-boom-0001').find((l) => l.msg === 'unhandled error') as { level: number; err: { message: string; stack: string } } | undefined;
+    assert.ok(error, 'the failure is logged under its request id');
+    assert.equal(error.level, 50);
+    assert.equal(error.err.message, SECRET);
+    assert.match(error.err.stack, /http\.test\.ts/);
+    for (const l of lines) assert.ok(typeof l.time === 'number' && typeof l.level === 'number', 'every line is structured');
+    assert.ok(!JSON.stringify(lines).includes('warden_session='), 'cookies are not logged');
+  });
+});
