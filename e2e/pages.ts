@@ -1,0 +1,219 @@
+/**
+ * Page objects: one class per page the browser tests visit. `verifyOnPage` waits for the page's main heading and
+ * checks the document title follows the `<page> – Warden` pattern, so a test fails at the first wrong turn.
+ */
+import assert from 'node:assert/strict';
+import { generate } from 'otplib';
+import type { Locator, Page } from 'playwright-core';
+import { TEST_PASSWORD } from '../test/factories.ts';
+import { checkA11y } from './harness.ts';
+
+abstract class WardenPage {
+  constructor(readonly page: Page) {}
+
+  /** The main heading, checked exactly. */
+  protected static async heading(page: Page, text: string | RegExp) {
+    const h1 = page.locator('main h1');
+    await h1.filter({ hasText: text }).waitFor();
+    const actual = ((await h1.textContent()) ?? '').trim();
+    if (typeof text === 'string') assert.equal(actual, text, `expected the heading "${text}" on ${page.url()}`);
+    else assert.match(actual, text);
+    assert.match(await page.title(), / – Warden$/, 'every page title names the service');
+  }
+
+  get errorSummary(): Locator {
+    return this.page.locator('.nhsuk-error-summary');
+  }
+
+  /** The error summary's messages, in order. */
+  async errorMessages(): Promise<string[]> {
+    await this.errorSummary.waitFor();
+    return (await this.errorSummary.locator('li').allTextContents()).map((t) => t.trim());
+  }
+
+  /** The error summary's links, as href → text. */
+  async errorLinks(): Promise<Record<string, string>> {
+    const links = this.errorSummary.locator('a');
+    const out: Record<string, string> = {};
+    for (const a of await links.all()) out[(await a.getAttribute('href')) ?? ''] = ((await a.textContent()) ?? '').trim();
+    return out;
+  }
+
+  /** Submits the page's form by pressing its only primary button. */
+  async submit() {
+    await this.page.locator('main form button[type=submit], main form button:not([type])').first().click();
+  }
+}
+
+export class HomePage extends WardenPage {
+  static async verifyOnPage(page: Page) {
+    await WardenPage.heading(page, 'Warden');
+    return new HomePage(page);
+  }
+  signedInAs() {
+    return this.page.locator('main p', { hasText: 'You are signed in as' });
+  }
+}
+
+export class SetupPage extends WardenPage {
+  static async verifyOnPage(page: Page) {
+    await WardenPage.heading(page, 'Set up Warden');
+    return new SetupPage(page);
+  }
+  async fill(o: { setupCode: string; orgName: string; orgCode: string; orgType: string; name: string; email: string; password: string }) {
+    await this.page.getByLabel('Set-up code').fill(o.setupCode);
+    await this.page.getByLabel('Organisation name').fill(o.orgName);
+    await this.page.getByLabel('Organisation code').fill(o.orgCode);
+    await this.page.getByLabel(o.orgType, { exact: true }).check();
+    await this.page.getByLabel('Full name').fill(o.name);
+    await this.page.getByLabel('E-mail address').fill(o.email);
+    await this.page.getByLabel('Password').fill(o.password);
+  }
+}
+
+export class SignInPage extends WardenPage {
+  static async verifyOnPage(page: Page) {
+    await WardenPage.heading(page, 'Sign in to Warden');
+    return new SignInPage(page);
+  }
+  static async open(page: Page) {
+    await page.goto('/sign-in');
+    return SignInPage.verifyOnPage(page);
+  }
+  async signIn(email: string, password = TEST_PASSWORD) {
+    await this.page.getByLabel('E-mail address').fill(email);
+    await this.page.getByLabel('Password').fill(password);
+    await this.submit();
+  }
+}
+
+/** Privileged roles must set up an authenticator app before anything else (SPEC C1; ASVS 6.3.3). */
+export class TwoFactorSetupPage extends WardenPage {
+  static async verifyOnPage(page: Page) {
+    await WardenPage.heading(page, 'Set up two-factor authentication');
+    return new TwoFactorSetupPage(page);
+  }
+  /** Reads the key shown for manual entry, as a person would type it into their app, and enters the app's code. */
+  async enrol(): Promise<{ secret: string }> {
+    const secret = (await this.page.locator('#totp-secret').getAttribute('data-secret')) ?? '';
+    assert.match(secret, /^[A-Z2-7]{16,}$/, 'a base32 key is shown for apps that cannot scan the QR code');
+    await this.page.getByLabel('Security code').fill(await generate({ secret }));
+    await this.submit();
+    return { secret };
+  }
+}
+
+export class TwoFactorChallengePage extends WardenPage {
+  static async verifyOnPage(page: Page) {
+    await WardenPage.heading(page, 'Enter your security code');
+    return new TwoFactorChallengePage(page);
+  }
+  /** Enters a code from the app or a recovery code. */
+  async enter(code: string) {
+    await this.page.getByLabel('Security code').fill(code);
+    await this.page.getByRole('button', { name: 'Continue' }).click();
+  }
+}
+
+export class RecoveryCodesPage extends WardenPage {
+  static async verifyOnPage(page: Page) {
+    await WardenPage.heading(page, 'Save your recovery codes');
+    return new RecoveryCodesPage(page);
+  }
+  async codes() {
+    return (await this.page.locator('#recovery-codes li').allTextContents()).map((c) => c.trim());
+  }
+  async done() {
+    await this.page.getByRole('button', { name: 'I have saved my recovery codes' }).click();
+  }
+}
+
+/**
+ * Signs in through the real form. A privileged user signing in for the first time is sent to set up two-factor
+ * authentication; this completes it (with `a11y`, checking each of those pages with axe) and lands on the home page.
+ */
+export async function signIn(page: Page, email: string, options: { a11y?: boolean } = {}) {
+  const form = await SignInPage.open(page);
+  await form.signIn(email);
+  await page.waitForURL((u) => u.pathname !== '/sign-in');
+  if (new URL(page.url()).pathname === '/account/two-factor') {
+    const setup = await TwoFactorSetupPage.verifyOnPage(page);
+    if (options.a11y) await checkA11y(page);
+    await setup.enrol();
+    const codes = await RecoveryCodesPage.verifyOnPage(page);
+    assert.equal((await codes.codes()).length, 10);
+    if (options.a11y) await checkA11y(page);
+    await codes.done();
+  }
+  return HomePage.verifyOnPage(page);
+}
+
+export class OrganisationsPage extends WardenPage {
+  static async verifyOnPage(page: Page) {
+    await WardenPage.heading(page, 'Organisations');
+    return new OrganisationsPage(page);
+  }
+  row(name: string) {
+    return this.page.locator('main table tbody tr', { hasText: name });
+  }
+}
+
+export class OrganisationFormPage extends WardenPage {
+  static async verifyOnPage(page: Page, heading: string | RegExp = 'Add an organisation') {
+    await WardenPage.heading(page, heading);
+    return new OrganisationFormPage(page);
+  }
+  async fill(o: { name: string; code: string; type: string }) {
+    await this.page.getByLabel('Name', { exact: true }).fill(o.name);
+    await this.page.getByLabel('Organisation code').fill(o.code);
+    await this.page.getByLabel(o.type, { exact: true }).check();
+  }
+}
+
+export class OrganisationPage extends WardenPage {
+  static async verifyOnPage(page: Page, name: string) {
+    await WardenPage.heading(page, name);
+    return new OrganisationPage(page);
+  }
+  table(caption: string) {
+    return this.page.locator('main table', { has: this.page.locator('caption', { hasText: caption }) });
+  }
+}
+
+export class SiteFormPage extends WardenPage {
+  static async verifyOnPage(page: Page) {
+    await WardenPage.heading(page, /^Add a site to /);
+    return new SiteFormPage(page);
+  }
+  async fill(o: { name: string; address: string; postcode?: string; isLarge?: boolean }) {
+    await this.page.getByLabel('Site name').fill(o.name);
+    await this.page.getByLabel('Address').fill(o.address);
+    if (o.postcode) await this.page.getByLabel('Postcode (optional)').fill(o.postcode);
+    if (o.isLarge) await this.page.getByLabel('This is a large site').check();
+  }
+}
+
+export class HeadcountFormPage extends WardenPage {
+  static async verifyOnPage(page: Page) {
+    await WardenPage.heading(page, /^Staff headcount for /);
+    return new HeadcountFormPage(page);
+  }
+  async fill(o: { financialYear: number; headcount: number }) {
+    await this.page.getByLabel('First year of the financial year').fill(String(o.financialYear));
+    await this.page.getByLabel('Staff headcount').fill(String(o.headcount));
+  }
+}
+
+export class NotFoundPage extends WardenPage {
+  static async verifyOnPage(page: Page) {
+    await WardenPage.heading(page, 'Page not found');
+    return new NotFoundPage(page);
+  }
+}
+
+export class AccessibilityStatementPage extends WardenPage {
+  static async verifyOnPage(page: Page) {
+    await WardenPage.heading(page, /accessibility/i);
+    return new AccessibilityStatementPage(page);
+  }
+}
