@@ -64,12 +64,27 @@ export function cookieNames(secure: boolean) {
 
 const PUBLIC_PREFIXES = ['/nhsuk/', '/static/', '/healthz', '/readyz'];
 
+/** Secrets that travel in URLs (password-reset links) are kept out of the logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(\/password-reset\/)[^/?#]+/, '$1[redacted]');
+}
+
+/** The request as logged: method, redacted URL, and the peer address; no headers, so no cookies or tokens. */
+function logRequest(req: { method: string; url: string; ip?: string }) {
+  return { method: req.method, url: redactUrl(req.url), remoteAddress: req.ip };
+}
+
 /** Builds the web application from its services. Nothing here opens connections; the caller owns them. */
 export async function createApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
   const names = cookieNames(config.secureCookies);
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger:
+      options.logger === undefined
+        ? { level: config.logLevel, serializers: { req: logRequest } }
+        : typeof options.logger === 'object'
+          ? { serializers: { req: logRequest }, ...options.logger }
+          : options.logger,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();

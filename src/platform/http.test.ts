@@ -203,6 +203,7 @@ describe('structured logs', () => {
     try {
       const ok = await app.inject({ url: '/accessibility', headers: { 'x-request-id': 'log-test-ok-0001' } });
       const failed = await app.inject({ url: '/test/boom', headers: { 'x-request-id': 'log-test-boom-0001' } });
+      await app.inject({ url: '/password-reset/ResetTokenThatMustNotBeLogged', headers: { 'x-request-id': 'log-test-reset-0001' } });
       assert.equal(ok.statusCode, 200);
       assert.equal(failed.statusCode, 500);
     } finally {
@@ -224,5 +225,8 @@ describe('structured logs', () => {
     assert.match(error.err.stack, /http\.test\.ts/);
     for (const l of lines) assert.ok(typeof l.time === 'number' && typeof l.level === 'number', 'every line is structured');
     assert.ok(!JSON.stringify(lines).includes('warden_session='), 'cookies are not logged');
+    // A password-reset link's token is a credential until used: its URL is logged redacted.
+    assert.ok(of('log-test-reset-0001').some((l) => (l.req as { url?: string } | undefined)?.url === '/password-reset/[redacted]'));
+    assert.ok(!JSON.stringify(lines).includes('ResetTokenThatMustNotBeLogged'), 'reset tokens are not logged');
   });
 });
