@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { tenantTable } from '../tenant-table.ts';
 
 /**
  * The platform: organisations and their sites, departments and headcounts; users, roles and sessions; instance
@@ -120,17 +121,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
   `.execute(db);
 
-  for (const table of ['sites', 'departments', 'staff_headcounts']) {
-    await sql`
-      ALTER TABLE ${sql.table(table)} ENABLE ROW LEVEL SECURITY;
-      ALTER TABLE ${sql.table(table)} FORCE ROW LEVEL SECURITY;
-      CREATE POLICY tenant ON ${sql.table(table)} TO warden_app
-        USING (org_id = warden_current_org() OR warden_all_orgs())
-        WITH CHECK (org_id = warden_current_org() OR warden_all_orgs());
-    `.execute(db);
-    await sql`CREATE POLICY owner ON ${sql.table(table)} TO ${sql.id(owner)} USING (true) WITH CHECK (true)`.execute(db);
-    await sql`GRANT SELECT, INSERT, UPDATE ON ${sql.table(table)} TO warden_app`.execute(db);
-  }
+  for (const table of ['sites', 'departments', 'staff_headcounts']) await tenantTable(db, table, 'SELECT, INSERT, UPDATE');
   // Reference and identity tables: read by sign-in across organisations; access is checked in the services.
   await sql`GRANT SELECT, INSERT, UPDATE ON organisations, users, user_roles, sessions, instance_settings TO warden_app`.execute(db);
 

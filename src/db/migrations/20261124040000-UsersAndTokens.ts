@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { tenantTable } from '../tenant-table.ts';
 
 /**
  * User administration, API bearer tokens and commissioner links.
@@ -12,9 +13,6 @@ import { type Kysely, sql } from 'kysely';
  *   link table of reference data, not tenant-secret: no row-level security; the service checks access.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const { rows } = await sql<{ owner: string }>`select current_user as owner`.execute(db);
-  const owner = rows[0]?.owner ?? 'postgres';
-
   await sql`
     CREATE INDEX user_roles_org ON user_roles (org_id, user_id);
     GRANT DELETE ON user_roles TO warden_app;
@@ -37,12 +35,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE INDEX api_tokens_org ON api_tokens (org_id, created_at DESC);
     CREATE INDEX api_tokens_user ON api_tokens (user_id) WHERE user_id IS NOT NULL;
 
-    ALTER TABLE api_tokens ENABLE ROW LEVEL SECURITY;
-    ALTER TABLE api_tokens FORCE ROW LEVEL SECURITY;
-    CREATE POLICY tenant ON api_tokens TO warden_app
-      USING (org_id = warden_current_org() OR warden_all_orgs())
-      WITH CHECK (org_id = warden_current_org() OR warden_all_orgs());
-    GRANT SELECT, INSERT, UPDATE ON api_tokens TO warden_app;
 
     CREATE TABLE commissioning (
       commissioner_org_id uuid NOT NULL REFERENCES organisations(id),
@@ -56,7 +48,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE INDEX commissioning_provider ON commissioning (provider_org_id);
     GRANT SELECT, INSERT, DELETE ON commissioning TO warden_app;
   `.execute(db);
-  await sql`CREATE POLICY owner ON api_tokens TO ${sql.id(owner)} USING (true) WITH CHECK (true)`.execute(db);
+  await tenantTable(db, 'api_tokens', 'SELECT, INSERT, UPDATE');
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { tenantTable } from '../tenant-table.ts';
 
 /**
  * Incidents, designed for the whole case lifecycle (SPEC C2, C3; issue 4):
@@ -16,9 +17,6 @@ import { type Kysely, sql } from 'kysely';
  * `search` is a generated full-text vector over the narrative, with a GIN index, for case lists to search.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const { rows } = await sql<{ owner: string }>`select current_user as owner`.execute(db);
-  const owner = rows[0]?.owner ?? 'postgres';
-
   await sql`
     -- lets incidents reference a department of the same organisation (as departments do with sites)
     CREATE UNIQUE INDEX IF NOT EXISTS departments_org_id_id_key ON departments (org_id, id);
@@ -178,17 +176,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ['incident_versions', 'SELECT, INSERT'],
     ['incident_drafts', 'SELECT, INSERT, UPDATE, DELETE'],
   ];
-  for (const [table, privileges] of grants) {
-    await sql`
-      ALTER TABLE ${sql.table(table)} ENABLE ROW LEVEL SECURITY;
-      ALTER TABLE ${sql.table(table)} FORCE ROW LEVEL SECURITY;
-      CREATE POLICY tenant ON ${sql.table(table)} TO warden_app
-        USING (org_id = warden_current_org() OR warden_all_orgs())
-        WITH CHECK (org_id = warden_current_org() OR warden_all_orgs());
-    `.execute(db);
-    await sql`CREATE POLICY owner ON ${sql.table(table)} TO ${sql.id(owner)} USING (true) WITH CHECK (true)`.execute(db);
-    await sql.raw(`GRANT ${privileges} ON ${table} TO warden_app`).execute(db);
-  }
+  for (const [table, privileges] of grants) await tenantTable(db, table, privileges);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
