@@ -3,7 +3,11 @@
  * embedded PostgreSQL, and, in the same run on the same server, the raw single-row insert rate (32 connections,
  * autocommit INSERTs into a plain table). Target: Warden sustains at least half the raw rate with p99 < 100 ms.
  *
- *   npm run bench:intake            (BENCH_SECONDS=10 BENCH_CLIENTS=32 BENCH_ORGS=1 by default)
+ *   npm run bench:intake            (BENCH_SECONDS=10 BENCH_CLIENTS=32 BENCH_ORGS=1 BENCH_AUTH=token by default)
+ *
+ * BENCH_AUTH=token submits as an integration does, with a personal bearer token `wdn_…` of a reporter;
+ * BENCH_AUTH=session as a script on a Warden page does, with the session cookie and the CSRF header. The audit
+ * sealer runs as under `warden start` (every 200 ms), so its cost is in the figures.
  *
  * Everything runs in a temporary directory that is removed afterwards. The last line reads:
  *   intake: <reports/s> reports/s, p50 <ms> ms, p99 <ms> ms, raw <inserts/s> inserts/s, ratio <warden/raw>
@@ -17,6 +21,7 @@ import { cookieNames, createApp } from '../src/app.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { startEmbedded } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import { startAuditSealer } from '../src/features/audit/sealer.ts';
 import { createServices } from '../src/services.ts';
 import { organisation, session, user } from '../test/factories.ts';
 
@@ -28,6 +33,7 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
  */
 const ORGS = Math.max(1, Math.min(Number(process.env.BENCH_ORGS ?? 1), CLIENTS));
 const WARMUP_SECONDS = 1;
+const AUTH = process.env.BENCH_AUTH === 'session' ? 'session' : 'token';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -76,6 +82,8 @@ try {
   const app = await createApp(services, { config: { secureCookies: false, logLevel: 'silent', baseUrl: 'http://127.0.0.1' }, logger: false });
   cleanups.push(() => app.close());
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const stopSealer = startAuditSealer(appDb);
+  cleanups.push(() => stopSealer());
 
   // One reporter per organisation, each with a session and its CSRF token, as a script on a Warden page would have.
   const names = cookieNames(false);
@@ -83,6 +91,20 @@ try {
   for (let i = 0; i < ORGS; i++) {
     const org = await organisation(owner, { code: `B${String(i).padStart(2, '0')}`, name: `Benchmark NHS Trust ${i}` });
     const reporter = await user(owner, { roles: [[org.id, 'reporter']] });
+    if (AUTH === 'token') {
+      const actor = {
+        kind: 'user' as const,
+        userId: reporter.id,
+        name: reporter.name,
+        email: reporter.email,
+        orgId: org.id,
+        roles: ['reporter' as const],
+        globalRoles: [],
+      };
+      const { token } = await services.tokens.createPersonal(actor, { name: 'Benchmark integration', role: 'reporter', expiresIn: '30' });
+      reporters.push({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
+      continue;
+    }
     const token = await session(owner, reporter, org.id);
     const page = await fetch(`${address}/accessibility`, { headers: { cookie: `${names.session}=${token}` } });
     const csrfCookie = page.headers
@@ -118,7 +140,9 @@ try {
     return res.status === 201;
   };
 
-  log(`warden intake benchmark: ${CLIENTS} clients, ${ORGS} organisation(s), ${SECONDS} s each phase, ${cpus().length} CPUs, PostgreSQL embedded (fsync on)`);
+  log(
+    `warden intake benchmark: ${CLIENTS} clients, ${ORGS} organisation(s), auth ${AUTH}, ${SECONDS} s each phase, ${cpus().length} CPUs, PostgreSQL embedded (fsync on)`,
+  );
   await load(CLIENTS, WARMUP_SECONDS, submit);
   const warden = await load(CLIENTS, SECONDS, submit);
   if (firstError) log(`  first failed submission: ${firstError}`);

@@ -70,10 +70,13 @@ function watch(page: Page) {
   });
 }
 
-/** Starts the app and the browser for this test file. */
-export async function startHarness(): Promise<Harness> {
+/**
+ * Starts the app and the browser for this test file. `config` adds service settings, such as `smtpUrl` of a
+ * test/mail.ts sink so password-reset e-mails really go out over SMTP.
+ */
+export async function startHarness(options: { config?: Partial<Parameters<typeof createServices>[1]> } = {}): Promise<Harness> {
   const db = await testDatabase();
-  const services = createServices(db.app, { sessionIdleMinutes: 60, sessionMaxHours: 12 });
+  const services = createServices(db.app, { sessionIdleMinutes: 60, sessionMaxHours: 12, ...options.config });
   const app = await createApp(services, {
     config: { secureCookies: false, logLevel: 'silent', baseUrl: 'http://127.0.0.1' },
     logger: false,

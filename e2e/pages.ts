@@ -8,7 +8,7 @@ import type { Locator, Page } from 'playwright-core';
 import { TEST_PASSWORD } from '../test/factories.ts';
 import { checkA11y } from './harness.ts';
 
-abstract class WardenPage {
+export abstract class WardenPage {
   constructor(readonly page: Page) {}
 
   /** The main heading, checked exactly. */

@@ -14,6 +14,10 @@ import type { Config } from './config.ts';
 import { type Database, isReachable } from './db/database.ts';
 import { auditRoutes } from './features/audit/routes.ts';
 import { auditService } from './features/audit/service.ts';
+import { caseRoutes } from './features/cases/routes.ts';
+import type { CasesService } from './features/cases/service.ts';
+import { casesListRoutes } from './features/cases-list/routes.ts';
+import { casesListService } from './features/cases-list/service.ts';
 import { commissioningRoutes } from './features/commissioning/routes.ts';
 import type { CommissioningService } from './features/commissioning/service.ts';
 import { homeRoutes } from './features/home/routes.ts';
@@ -23,8 +27,12 @@ import { identityRoutes, secondFactorGate } from './features/identity/routes.ts'
 import type { IdentityService } from './features/identity/service.ts';
 import { incidentRoutes } from './features/incidents/routes.ts';
 import type { IncidentsService } from './features/incidents/service.ts';
+import { markerRoutes } from './features/markers/routes.ts';
+import { markersService } from './features/markers/service.ts';
 import { organisationRoutes } from './features/organisations/routes.ts';
 import type { OrganisationsService } from './features/organisations/service.ts';
+import { selfReviewRoutes } from './features/self-review/routes.ts';
+import { selfReviewService } from './features/self-review/service.ts';
 import { bearerToken, rejectToken, tokenRoutes } from './features/tokens/routes.ts';
 import type { TokensService } from './features/tokens/service.ts';
 import { userRoutes } from './features/users/routes.ts';
@@ -47,6 +55,7 @@ export type Services = {
   tokens: TokensService;
   commissioning: CommissioningService;
   incidents: IncidentsService;
+  cases: CasesService;
 };
 
 export type AppOptions = {
@@ -62,7 +71,7 @@ export function cookieNames(secure: boolean) {
   return secure ? { session: '__Host-warden_session', csrf: '__Host-warden_csrf' } : { session: 'warden_session', csrf: 'warden_csrf' };
 }
 
-const PUBLIC_PREFIXES = ['/nhsuk/', '/static/', '/healthz', '/readyz'];
+const PUBLIC_PREFIXES = ['/nhsuk/', '/static/', '/assets/', '/healthz', '/readyz'];
 
 /** Secrets that travel in URLs (password-reset links) are kept out of the logs. */
 export function redactUrl(url: string): string {
@@ -155,6 +164,8 @@ export async function createApp(services: Services, options: AppOptions): Promis
     index: false,
   });
   await app.register(fastifyStatic, { root: join(here, 'public'), prefix: '/static/', decorateReply: false, maxAge: '1h', index: false });
+  // nhsuk-frontend's stylesheet refers to its icons at /assets/images/ (sortable tables, search clear button).
+  await app.register(fastifyStatic, { root: join(nhsukDist, 'nhsuk', 'assets'), prefix: '/assets/', decorateReply: false, maxAge: '1d', index: false });
 
   registerPages(app, createViews(), options.demo ?? false, services.oidc && { name: services.oidc.displayName });
   registerErrorHandling(app, async (req, err) => {
@@ -225,5 +236,9 @@ export async function createApp(services: Services, options: AppOptions): Promis
   await app.register(async (scoped) => commissioningRoutes(scoped, services.commissioning));
   await app.register(async (scoped) => incidentRoutes(scoped, services.incidents));
   await app.register(async (scoped) => auditRoutes(scoped, auditService(services.db)));
+  await app.register(async (scoped) => casesListRoutes(scoped, casesListService(services.db)));
+  await app.register(async (scoped) => markerRoutes(scoped, markersService(services.db)));
+  await app.register(async (scoped) => selfReviewRoutes(scoped, selfReviewService(services.db)));
+  await app.register(async (scoped) => caseRoutes(scoped, services.cases));
   return app;
 }

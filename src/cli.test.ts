@@ -19,7 +19,7 @@ after(() => rm(work, { recursive: true, force: true }));
 async function warden(...argv: string[]) {
   let out = '';
   let err = '';
-  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: { DATABASE_URL: db.url } });
+  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: { DATABASE_URL: db.url, WARDEN_DATA_DIR: work } });
   return { code, out, err };
 }
 
@@ -27,7 +27,7 @@ async function warden(...argv: string[]) {
 async function wardenProcess(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, [join(root, 'bin', 'warden.js'), ...argv], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...process.env, WARDEN_DATA_DIR: work, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);

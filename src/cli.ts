@@ -6,10 +6,13 @@ import { type Config, ConfigError, loadConfig } from './config.ts';
 import { migrateDown, migrationStatus } from './db/migrate.ts';
 import { openRuntime } from './db/runtime.ts';
 import { DEMO_PASSWORD, DEMO_USERS, isDemo, seedDemo } from './demo/seed.ts';
+import { startAuditSealer } from './features/audit/sealer.ts';
 import { VERIFY_AUDIT_USAGE, verifyAuditCommand } from './features/audit/verify.ts';
+import { selfReviewService } from './features/self-review/service.ts';
 import { systemActor } from './platform/access/roles.ts';
 import { AppError } from './platform/errors.ts';
 import { createServices } from './services.ts';
+import { checkFramework, formatProblems } from './standards/load.ts';
 
 /** Where a command writes and which environment it reads: the process's own, or a test's capture. */
 export type CliIO = { out: (text: string) => void; err: (text: string) => void; env: NodeJS.ProcessEnv };
@@ -30,6 +33,8 @@ async function serve(config: Config, demo: boolean): Promise<number> {
     services = createServices(runtime.app, config);
     const web = await createApp(services, { config, demo: demo || (await isDemo(runtime.app)) });
     app = web;
+    const stopSealer = startAuditSealer(runtime.app, { onError: (err) => web.log.error({ err }, 'sealing the audit trail failed') });
+    web.addHook('onClose', stopSealer);
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -125,16 +130,69 @@ whole file and nothing is written.`,
       }
     },
   },
+  'escalate-overdue': {
+    summary: "e-mail about overdue manager's investigations",
+    usage: 'warden escalate-overdue',
+    help: `E-mails the assigned manager and the organisation's security specialists about each manager's
+investigation past its due date (commissioners' standard 4.1), once per due date unless the organisation set
+a repeat interval. Run it daily from cron. Prints one line per case escalated.`,
+    run: async (_args, config, io) => {
+      const runtime = await openRuntime(config());
+      try {
+        const result = await createServices(runtime.app, config()).cases.escalateOverdue(new Date(), systemActor);
+        for (const e of result.escalated) io.out(`escalated ${e.reference} to ${e.recipients.length} recipient(s)`);
+        io.out(`${result.escalated.length} overdue investigation(s) escalated.`);
+        return 0;
+      } finally {
+        await runtime.close();
+      }
+    },
+  },
   'verify-audit': {
     summary: 'check the audit trail has not been tampered with',
     usage: VERIFY_AUDIT_USAGE,
-    help: `Reads the whole audit trail in order, recomputes every event's hash and checks each links to the one
-before. Prints "audit trail OK: N events, head SEQ:HASH" and exits 0, or prints each problem and exits 1.
+    help: `Seals any new events into the chain, then reads the whole audit trail in order, recomputes every
+event's hash and checks each links to the one before and still matches the hash taken when it was written. Prints "audit trail OK: N events, head SEQ:HASH" and exits 0, or prints each problem and exits 1.
 Record the head it prints; a later run with --head SEQ:HASH also detects a truncated or rewritten tail.`,
     run: async (args, config, io) => {
       const runtime = await openRuntime(config());
       try {
         return await verifyAuditCommand(runtime.owner, args, io);
+      } finally {
+        await runtime.close();
+      }
+    },
+  },
+  standards: {
+    summary: 'check a standards framework file',
+    usage: 'warden standards validate|load FILE.json',
+    help: `validate: checks a standards framework file (the format of src/standards/*.json: key areas, standards
+with rationale, red/amber/green criteria, evidence list and weight). Prints "valid: N standards" and exits 0,
+or prints each problem as FILE:LINE:COLUMN path: message and exits 1.
+load: validates the file and loads it into the database as a new framework version, which self reviews can
+then be made against. A version already loaded is refused; reviews keep the version they were made against.
+The shipped frameworks are in src/standards/ (e.g. nhs-protect-commissioners-2017-18.json).`,
+    run: async (args, config, io) => {
+      const [what, file] = args.filter((a) => !a.startsWith('-'));
+      if ((what !== 'validate' && what !== 'load') || !file) {
+        io.err('Usage: warden standards validate|load FILE.json');
+        return 2;
+      }
+      const text = await readFile(file, 'utf8');
+      const result = checkFramework(text);
+      if (!result.ok) {
+        io.err(formatProblems(file, result.problems));
+        return 1;
+      }
+      if (what === 'validate') {
+        io.out(`valid: ${result.framework.standards.length} standards (${result.framework.name}, version ${result.framework.version})`);
+        return 0;
+      }
+      const runtime = await openRuntime(config());
+      try {
+        const loaded = await selfReviewService(runtime.app).loadFramework(systemActor, text);
+        io.out(`Loaded ${loaded.name}, version ${loaded.version}: ${loaded.standards} standards.`);
+        return 0;
       } finally {
         await runtime.close();
       }

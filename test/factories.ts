@@ -74,3 +74,72 @@ export async function session(db: Database, u: { id: string; roles: [string | nu
     .execute();
   return token;
 }
+
+/**
+ * An incident (a case) with its people, written directly (no reference counter: references are unique per call).
+ * Creates what is missing: the organisation, a site of it, and a reporter in it.
+ */
+export async function incident(
+  db: Database,
+  o: Partial<{
+    orgId: string;
+    siteId: string | null;
+    departmentId: string | null;
+    reportedBy: string;
+    reference: string;
+    category: string;
+    status: string;
+    narrative: string;
+    occurredAt: Date;
+    reportedAt: Date;
+    late: boolean;
+    medicalFactors: 'yes' | 'no' | 'unknown' | null;
+    policeAttended: boolean;
+    crimeReference: string | null;
+    people: { involvement: 'affected' | 'assailant'; type?: string; name?: string | null; dateOfBirth?: string | null }[];
+  }> = {},
+) {
+  const orgId = o.orgId ?? (await organisation(db)).id;
+  const siteId = o.siteId === undefined ? (await site(db, { orgId })).id : o.siteId;
+  const reportedBy = o.reportedBy ?? (await user(db, { roles: [[orgId, 'reporter']] })).id;
+  const occurredAt = o.occurredAt ?? new Date(Date.now() - 86_400_000);
+  const row = await db
+    .insertInto('incidents')
+    .values({
+      org_id: orgId,
+      reference: o.reference ?? `TST-2026-${unique().toUpperCase()}`,
+      status: o.status ?? 'reported',
+      category: o.category ?? 'physical_assault',
+      occurred_at: occurredAt,
+      reported_at: o.reportedAt ?? new Date(),
+      reported_by: reportedBy,
+      location_kind: siteId ? 'site' : 'community',
+      site_id: siteId,
+      department_id: o.departmentId ?? null,
+      community_address: siteId ? null : '1 Community Road',
+      is_late: o.late ?? false,
+      medical_factors: o.medicalFactors === undefined ? 'no' : o.medicalFactors,
+      police_involved: o.policeAttended ?? !!o.crimeReference,
+      police_attended: o.policeAttended ?? false,
+      crime_reference: o.crimeReference ?? null,
+      narrative: o.narrative ?? 'A patient pushed a nurse in the corridor.',
+      idempotency_key: unique(),
+      idempotency_fingerprint: 'factory',
+    })
+    .returning(['id', 'org_id', 'reference', 'site_id', 'reported_by'])
+    .executeTakeFirstOrThrow();
+  for (const [position, p] of (o.people ?? []).entries())
+    await db
+      .insertInto('incident_people')
+      .values({
+        org_id: orgId,
+        incident_id: row.id,
+        involvement: p.involvement,
+        position,
+        person_type: p.type ?? (p.involvement === 'affected' ? 'staff' : 'patient'),
+        name: p.name ?? null,
+        date_of_birth: p.dateOfBirth ?? null,
+      })
+      .execute();
+  return row;
+}

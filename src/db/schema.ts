@@ -136,8 +136,8 @@ export interface OidcSignInsTable {
 
 export interface AuditEventsTable {
   id: Generated<number>;
-  /** Position in the hash chain: gapless from 1, assigned by the chain trigger. */
-  seq: Generated<number>;
+  /** Position in the hash chain: gapless from 1, assigned by `warden_audit_seal()`; NULL until sealed. */
+  seq: Generated<number | null>;
   at: Generated<Date>;
   actor_id: string | null;
   org_id: string | null;
@@ -147,8 +147,11 @@ export interface AuditEventsTable {
   outcome: string;
   request_id: string | null;
   detail: unknown;
-  prev_hash: string;
-  hash: string;
+  /** NULL until sealed (migration 20261124080000-AuditSealing). */
+  prev_hash: string | null;
+  hash: string | null;
+  /** SHA-256 over the row's own content and id, set at insert (`warden_audit_row_hash`). */
+  row_hash: Generated<string>;
 }
 
 /** API bearer tokens: personal (`user_id` set) or service (`user_id` null); only the SHA-256 is stored. */
@@ -225,6 +228,12 @@ export interface IncidentsTable {
   search: ColumnType<string, never, never>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Case management (20261124060000-CaseManagement). */
+  severity: string | null;
+  assigned_manager_id: string | null;
+  /** `YYYY-MM-DD` (date columns are returned as text). */
+  investigation_due_on: string | null;
+  lessons_learned: string | null;
 }
 
 /** Per-organisation, per-year reference counter, bumped in the reporting transaction. */
@@ -285,6 +294,188 @@ export interface IncidentDraftsTable {
   updated_at: Generated<Date>;
 }
 
+/** A warning ("history") marker on an address or an individual (SPEC C3; migration 20261124070000). Never deleted. */
+export interface WarningMarkersTable {
+  id: Generated<string>;
+  org_id: string;
+  subject_kind: 'address' | 'individual';
+  address: string | null;
+  not_public_place: Generated<boolean>;
+  person_name: string | null;
+  /** 'YYYY-MM-DD' */
+  person_date_of_birth: string | null;
+  person_description: string | null;
+  risk: string;
+  handling_advice: string;
+  status: Generated<'active' | 'removed'>;
+  /** 'YYYY-MM-DD': the day of the last decision (creation or review). */
+  decided_on: string;
+  /** 'YYYY-MM-DD'; null once removed. */
+  review_due: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** The incidents that justify a marker: append-only. */
+export interface WarningMarkerIncidentsTable {
+  org_id: string;
+  marker_id: string;
+  incident_id: string;
+  linked_at: Generated<Date>;
+}
+
+/** A marker's decision trail (created, kept, varied, removed): append-only. */
+export interface WarningMarkerReviewsTable {
+  id: Generated<string>;
+  org_id: string;
+  marker_id: string;
+  decision: 'created' | 'kept' | 'varied' | 'removed';
+  reason: string;
+  reviewer_id: string | null;
+  decided_on: string;
+  decided_at: Generated<Date>;
+  previous_review_due: string | null;
+  next_review_due: string | null;
+  changes: Generated<unknown>;
+}
+
+// ---- standards and self review (20261124090000-SelfReview; SPEC C5) ----
+/** One loaded version of a standards framework (src/standards/schema.ts); never updated. Deployment-wide. */
+export interface StandardsFrameworksTable {
+  id: Generated<string>;
+  framework_id: string;
+  version: string;
+  name: string;
+  /** The validated framework file. */
+  content: unknown;
+  loaded_by: string | null;
+  loaded_at: Generated<Date>;
+}
+
+/** An organisation's self review for a year (first year of the financial year), against one framework version. */
+export interface SelfReviewsTable {
+  id: Generated<string>;
+  org_id: string;
+  framework_version_id: string;
+  year: number;
+  status: Generated<'draft'>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SelfReviewRatingsTable {
+  org_id: string;
+  review_id: string;
+  standard_number: string;
+  rating: 'red' | 'amber' | 'green' | 'not_applicable' | null;
+  comments: Generated<string>;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+/** Evidence for a standard in a review, classed as an output or an outcome (002 §3.45–3.46). */
+export interface SelfReviewEvidenceTable {
+  id: Generated<string>;
+  org_id: string;
+  review_id: string;
+  standard_number: string;
+  kind: 'output' | 'outcome';
+  label: string;
+  url: string | null;
+  added_by: string | null;
+  added_at: Generated<Date>;
+}
+
+// ---- case management (20261124060000-CaseManagement); dates are `YYYY-MM-DD` text ----
+export interface CaseSettingsTable {
+  org_id: string;
+  investigation_days: Generated<number>;
+  escalation_repeat_days: number | null;
+  updated_at: Generated<Date>;
+}
+export interface CaseInvestigationsTable {
+  id: Generated<string>;
+  org_id: string;
+  incident_id: string;
+  manager_id: string;
+  due_on: string;
+  assigned_by: string | null;
+  assigned_at: Generated<Date>;
+  findings: string | null;
+  contributing_factors: string | null;
+  actions_taken: string | null;
+  welfare_support: string | null;
+  completed_at: Date | null;
+  completed_by: string | null;
+  updated_at: Generated<Date>;
+}
+export interface CaseLogEntriesTable {
+  id: Generated<string>;
+  org_id: string;
+  incident_id: string;
+  kind: string;
+  occurred_on: string;
+  text: string;
+  crime_reference: string | null;
+  officer: string | null;
+  cps_decision: string | null;
+  author_id: string | null;
+  created_at: Generated<Date>;
+}
+export interface CaseAttachmentsTable {
+  id: string;
+  org_id: string;
+  incident_id: string;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  description: string | null;
+  uploaded_by: string | null;
+  uploaded_at: Generated<Date>;
+}
+export interface CaseSanctionsTable {
+  id: Generated<string>;
+  org_id: string;
+  incident_id: string;
+  kind: string;
+  sanction: string;
+  decided_on: string;
+  outcome: string;
+  publicise: boolean;
+  publicity_reason: string;
+  recorded_by: string | null;
+  created_at: Generated<Date>;
+}
+export interface CaseOutcomesTable {
+  incident_id: string;
+  org_id: string;
+  no_sanction_advice_from: string | null;
+  no_sanction_advice: string | null;
+  no_sanction_reasons: string | null;
+  redress_sought_pence: number | null;
+  redress_recovered_pence: number | null;
+  redress_route: string | null;
+  support_offered: string | null;
+  support_offered_on: string | null;
+  support_taken_up: boolean | null;
+  acknowledgement_sent_on: string | null;
+  feedback_on: string | null;
+  feedback_summary: string | null;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+export interface CaseEscalationsTable {
+  id: Generated<string>;
+  org_id: string;
+  incident_id: string;
+  due_on: string;
+  sent_at: Generated<Date>;
+  recipients: string[];
+}
+
 export interface DB {
   organisations: OrganisationsTable;
   sites: SitesTable;
@@ -307,4 +498,18 @@ export interface DB {
   incident_events: IncidentEventsTable;
   incident_versions: IncidentVersionsTable;
   incident_drafts: IncidentDraftsTable;
+  warning_markers: WarningMarkersTable;
+  warning_marker_incidents: WarningMarkerIncidentsTable;
+  warning_marker_reviews: WarningMarkerReviewsTable;
+  case_settings: CaseSettingsTable;
+  case_investigations: CaseInvestigationsTable;
+  case_log_entries: CaseLogEntriesTable;
+  case_attachments: CaseAttachmentsTable;
+  case_sanctions: CaseSanctionsTable;
+  case_outcomes: CaseOutcomesTable;
+  case_escalations: CaseEscalationsTable;
+  standards_frameworks: StandardsFrameworksTable;
+  self_reviews: SelfReviewsTable;
+  self_review_ratings: SelfReviewRatingsTable;
+  self_review_evidence: SelfReviewEvidenceTable;
 }

@@ -230,3 +230,17 @@ describe('structured logs', () => {
     assert.ok(!JSON.stringify(lines).includes('ResetTokenThatMustNotBeLogged'), 'reset tokens are not logged');
   });
 });
+
+describe('design-system assets', () => {
+  test('the icons nhsuk-frontend’s stylesheet refers to at /assets/images/ are served', async () => {
+    const css = await t.app.inject({ url: '/nhsuk/nhsuk-frontend.min.css' });
+    assert.equal(css.statusCode, 200);
+    const icons = [...new Set([...css.body.matchAll(/url\((\/assets\/[^)]+)\)/g)].map((m) => m[1] as string))];
+    assert.ok(icons.length > 0);
+    for (const url of icons) {
+      const res = await t.app.inject({ url });
+      assert.equal(res.statusCode, 200, url);
+      assert.match(res.headers['content-type'] as string, /^image\/svg\+xml/);
+    }
+  });
+});

@@ -30,6 +30,9 @@ function navigation(req: FastifyRequest): NavItem[] {
     { href: '/', text: 'Home', current: path === '/' },
     { href: '/organisations', text: 'Organisations', current: path.startsWith('/organisations') },
     ...(can(req.actor, 'incident.read_own') ? [{ href: '/incidents/mine', text: 'Your reports', current: path.startsWith('/incidents') }] : []),
+    ...(can(req.actor, 'case.list') ? [{ href: '/cases', text: 'Cases', current: path.startsWith('/cases') }] : []),
+    ...(can(req.actor, 'marker.read') ? [{ href: '/markers', text: 'Warning markers', current: path.startsWith('/markers') }] : []),
+    ...(can(req.actor, 'review.read') ? [{ href: '/self-reviews', text: 'Self review', current: path.startsWith('/self-reviews') }] : []),
     ...(can(req.actor, 'audit.search') ? [{ href: '/audit', text: 'Audit trail', current: path.startsWith('/audit') }] : []),
     ...(can(req.actor, 'user.manage') ? [{ href: '/users', text: 'Users', current: path.startsWith('/users') }] : []),
   ];

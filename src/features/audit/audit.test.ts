@@ -65,7 +65,7 @@ describe('audit trail search: access', () => {
       .select(['org_id', 'outcome', 'detail'])
       .where('actor_id', '=', user.id)
       .where('action', '=', 'access.denied')
-      .orderBy('seq')
+      .orderBy('id')
       .execute();
     assert.equal(refused.length, 2);
     assert.equal(refused[0]?.org_id, org.id);
@@ -261,7 +261,7 @@ describe('audit trail search: filters and pages', () => {
       .select(['org_id', 'outcome', 'request_id', 'detail'])
       .where('actor_id', '=', user.id)
       .where('action', '=', 'audit.search')
-      .orderBy('seq')
+      .orderBy('id')
       .execute();
     assert.equal(rows.length, 2);
     assert.equal(rows[0]?.org_id, org.id);

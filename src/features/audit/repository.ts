@@ -3,8 +3,12 @@ import type { Tx } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import type { AuditSearch } from './schema.ts';
 
-/** One chain row with every hashed field as the exact text PostgreSQL hashes (see `warden_audit_hash`). */
+/**
+ * One chain row with every hashed field as the exact text PostgreSQL hashes (see `warden_audit_hash` and
+ * `warden_audit_row_hash`).
+ */
 export type ChainRow = {
+  id_text: string;
   seq: number;
   seq_text: string;
   at_text: string;
@@ -18,7 +22,25 @@ export type ChainRow = {
   detail_text: string;
   prev_hash: string;
   hash: string;
+  row_hash: string;
 };
+
+/** An event not yet sealed into the chain: its content and `row_hash`, no position. */
+export type UnsealedRow = Omit<ChainRow, 'seq' | 'seq_text' | 'prev_hash' | 'hash'> & { id: number; age_seconds: number };
+
+const hashedFields = [
+  sql<string>`id::text`.as('id_text'),
+  sql<string>`to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('at_text'),
+  sql<string | null>`actor_id::text`.as('actor_id'),
+  sql<string | null>`org_id::text`.as('org_id'),
+  'action',
+  'object_type',
+  'object_id',
+  'outcome',
+  'request_id',
+  sql<string>`detail::text`.as('detail_text'),
+  'row_hash',
+] as const;
 
 /** Escapes LIKE wildcards so a user's text matches literally. */
 const likePrefix = (text: string) => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -32,25 +54,39 @@ export const auditRepository = {
   chainBatch(db: Kysely<DB>, afterSeq: number, limit: number): Promise<ChainRow[]> {
     return db
       .selectFrom('audit_events')
-      .select([
-        'seq',
-        sql<string>`seq::text`.as('seq_text'),
-        sql<string>`to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('at_text'),
-        sql<string | null>`actor_id::text`.as('actor_id'),
-        sql<string | null>`org_id::text`.as('org_id'),
-        'action',
-        'object_type',
-        'object_id',
-        'outcome',
-        'request_id',
-        sql<string>`detail::text`.as('detail_text'),
-        'prev_hash',
-        'hash',
-      ])
+      .select([...hashedFields, 'seq', sql<string>`seq::text`.as('seq_text'), 'prev_hash', 'hash'])
       .where('seq', '>', afterSeq)
       .orderBy('seq')
       .limit(limit)
-      .execute();
+      .execute() as Promise<ChainRow[]>;
+  },
+
+  /**
+   * Seals committed unsealed events into the chain (`warden_audit_seal`, see the AuditSealing migration), in
+   * batches of `batch`, until none is left; returns how many were sealed. `wait: false` returns at once (0) when
+   * another sealer holds the chain's lock, as the periodic sealer of `warden start` does.
+   */
+  async seal(db: Kysely<DB>, options: { batch?: number; wait?: boolean } = {}): Promise<number> {
+    const batch = options.batch ?? 10_000;
+    let total = 0;
+    for (;;) {
+      const { rows } = await sql<{ n: number }>`SELECT warden_audit_seal(${batch}::integer, ${options.wait ?? true}::boolean) AS n`.execute(db);
+      const n = Number(rows[0]?.n ?? 0);
+      total += n;
+      if (n < batch) return total;
+    }
+  },
+
+  /** The next `limit` unsealed events after id `afterId`, in id order, with their age by the database's clock. */
+  unsealed(db: Kysely<DB>, afterId: number, limit: number): Promise<UnsealedRow[]> {
+    return db
+      .selectFrom('audit_events')
+      .select([...hashedFields, 'id', sql<number>`extract(epoch from (clock_timestamp() - at))::float8`.as('age_seconds')])
+      .where('seq', 'is', null)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute() as Promise<UnsealedRow[]>;
   },
 
   /** The stored hash of the row at `seq`, if that row still exists. */
@@ -90,11 +126,14 @@ export const auditRepository = {
     // Dates are calendar days in the UK: a day starts at local midnight, whether GMT or BST.
     if (filters.from) q = q.where(sql<boolean>`e.at >= (${filters.from}::date::timestamp AT TIME ZONE 'Europe/London')`);
     if (filters.to) q = q.where(sql<boolean>`e.at < ((${filters.to}::date + 1)::timestamp AT TIME ZONE 'Europe/London')`);
-    return q
-      .orderBy('e.seq', 'desc')
-      .limit(limit + 1)
-      .offset(offset)
-      .execute();
+    return (
+      q
+        // Insertion order: unsealed events (NULL seq, at most a moment old) are the newest.
+        .orderBy('e.id', 'desc')
+        .limit(limit + 1)
+        .offset(offset)
+        .execute()
+    );
   },
 
   /** Organisations to offer in a deployment-wide administrator's filter. */

@@ -41,7 +41,7 @@ export const auditSearch = z
 export type AuditSearch = z.infer<typeof auditSearch>;
 
 export const auditEventOut = z.object({
-  seq: z.number().int(),
+  seq: z.number().int().nullable(), // null for a moment after writing, until sealed into the chain
   at: z.string(),
   actor: z.object({ id: z.uuid(), name: z.string().nullable(), email: z.string().nullable() }).nullable(),
   organisation: z.object({ id: z.uuid(), name: z.string().nullable() }).nullable(),

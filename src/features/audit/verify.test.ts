@@ -40,10 +40,11 @@ async function writeEvents(db: TestDatabase, n: number) {
   }
 }
 
-/** A fresh database with a chain of `n` events. */
+/** A fresh database with a chain of `n` events, sealed (as `warden start` does every 200 ms). */
 async function chain(n = 8) {
   const db = await testDatabase();
   await writeEvents(db, n);
+  await auditRepository.seal(db.owner);
   return db;
 }
 
@@ -129,8 +130,9 @@ describe('audit chain verification', () => {
       sql`update audit_events e set hash = warden_audit_hash(e) where seq = 5`,
     ]);
     const r = await verifyAuditChain(db.owner);
-    assert.deepEqual(kinds(r), ['broken_link@6']);
-    assert.match(r.problems[0]?.message ?? '', /event 6 does not follow event 5/);
+    // The content no longer matches the hash taken at insert either.
+    assert.deepEqual(kinds(r), ['content_mismatch@5', 'broken_link@6']);
+    assert.match(r.problems[1]?.message ?? '', /event 6 does not follow event 5/);
   });
 
   test('deleting an event in the middle is detected as a gap', async () => {
@@ -179,7 +181,7 @@ describe('audit chain verification', () => {
     const db = await chain(8);
     const recorded = (await verifyAuditChain(db.owner)).head ?? undefined;
     await tamper(db.owner, [sql`delete from audit_events where seq > 5`]);
-    await writeEvents(db, 4); // the chain trigger carries on from event 5: a self-consistent rewrite
+    await writeEvents(db, 4); // the sealer carries on from event 5: a self-consistent rewrite
     assert.equal((await verifyAuditChain(db.owner)).ok, true);
     assert.deepEqual(kinds(await verifyAuditChain(db.owner, { expectedHead: recorded })), ['head_mismatch@8']);
   });
@@ -235,10 +237,124 @@ describe('the audit trail is append-only in the database', () => {
         .values({ seq: 1, at: new Date(0), action: 'forged', outcome: 'success', detail: '{}', prev_hash: 'f'.repeat(64), hash: 'f'.repeat(64) } as never)
         .execute(),
     );
+    const unsealed = await db.owner.selectFrom('audit_events').select(['seq', 'prev_hash', 'hash']).where('action', '=', 'forged').executeTakeFirstOrThrow();
+    assert.deepEqual(unsealed, { seq: null, prev_hash: null, hash: null });
+    await auditRepository.seal(db.owner);
     const forged = await db.owner.selectFrom('audit_events').select(['seq', 'at', 'hash']).where('action', '=', 'forged').executeTakeFirstOrThrow();
     assert.equal(forged.seq, 4);
     assert.notEqual(forged.hash, 'f'.repeat(64));
     assert.ok(forged.at.getTime() > Date.now() - 60_000);
+    assert.equal((await verifyAuditChain(db.owner)).ok, true);
+  });
+});
+
+describe('sealing: events are written unsealed and chained after commit', () => {
+  test('verification seals committed events first, in the order they were written', async () => {
+    const db = await testDatabase();
+    await writeEvents(db, 5);
+    const before = await db.owner.selectFrom('audit_events').select('seq').execute();
+    assert.deepEqual(
+      before.map((r) => r.seq),
+      [null, null, null, null, null],
+    );
+    const r = await verifyAuditChain(db.owner);
+    assert.deepEqual(kinds(r), []);
+    assert.deepEqual({ sealed: r.sealed, count: r.count, unsealed: r.unsealed }, { sealed: 5, count: 5, unsealed: 0 });
+    const rows = await db.owner.selectFrom('audit_events').select(['id', 'seq']).orderBy('id').execute();
+    assert.deepEqual(
+      rows.map((x) => x.seq),
+      [1, 2, 3, 4, 5],
+    );
+    // Sealing again changes nothing; new events continue the chain.
+    assert.equal(await auditRepository.seal(db.owner), 0);
+    await writeEvents(db, 2);
+    const again = await verifyAuditChain(db.owner, { expectedHead: r.head ?? undefined });
+    assert.deepEqual({ ok: again.ok, sealed: again.sealed, count: again.count }, { ok: true, sealed: 2, count: 7 });
+  });
+
+  test('audited transactions do not wait for each other: an open one does not block another, and is sealed once committed', async () => {
+    const db = await chain(2);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let inserted!: () => void;
+    const insertedP = new Promise<void>((r) => (inserted = r));
+    const slow = inScope(db.app, { all: true }, async (tx) => {
+      await audit(tx, systemActor, { action: 'slow.one' });
+      inserted();
+      await held;
+    });
+    await insertedP;
+    // Before sealing, the old trigger's lock would make this wait for `slow` to commit.
+    const quick = inScope(db.app, { all: true }, (tx) => audit(tx, systemActor, { action: 'quick.one' }));
+    const outcome = await Promise.race([quick.then(() => 'committed'), new Promise((r) => setTimeout(() => r('blocked'), 2000))]);
+    assert.equal(outcome, 'committed');
+    // The sealer sees only committed events: the open transaction's event waits for the next run.
+    assert.equal(await auditRepository.seal(db.owner), 1);
+    release();
+    await slow;
+    assert.equal(await auditRepository.seal(db.owner), 1);
+    const r = await verifyAuditChain(db.owner);
+    assert.deepEqual({ ok: r.ok, count: r.count }, { ok: true, count: 4 });
+    const order = await db.owner.selectFrom('audit_events').select(['action']).where('seq', '>', 2).orderBy('seq').execute();
+    assert.deepEqual(
+      order.map((x) => x.action),
+      ['quick.one', 'slow.one'],
+    );
+  });
+
+  test('an unsealed event altered before sealing is detected by its content hash, before and after sealing', async () => {
+    const db = await chain(3);
+    await writeEvents(db, 2);
+    await tamper(db.owner, [sql`update audit_events set action = 'nothing.happened' where id = (select max(id) from audit_events)`]);
+    const before = await verifyAuditChain(db.owner, { seal: false });
+    assert.equal(before.ok, false);
+    assert.deepEqual(
+      before.problems.map((p) => p.kind),
+      ['content_mismatch'],
+    );
+    assert.match(before.problems[0]?.message ?? '', /unsealed event id \d+ \(nothing\.happened\) has been altered/);
+    // Sealing chains the altered content, but the hash taken at insert still tells.
+    const after = await verifyAuditChain(db.owner);
+    assert.deepEqual(kinds(after), ['content_mismatch@5']);
+  });
+
+  test('an event left unsealed past the grace period is reported', async () => {
+    const db = await chain(2);
+    await writeEvents(db, 1);
+    const r = await verifyAuditChain(db.owner, { seal: false, unsealedGraceSeconds: -1 });
+    assert.deepEqual(
+      r.problems.map((p) => p.kind),
+      ['unsealed'],
+    );
+    assert.equal((await verifyAuditChain(db.owner, { seal: false })).ok, true, 'a moment-old unsealed event is normal');
+  });
+
+  test('only a correct one-time seal may update an event: no re-sealing, no forged seal, no other column', async () => {
+    const db = await chain(2);
+    await writeEvents(db, 1);
+    const id = (await db.owner.selectFrom('audit_events').select('id').where('seq', 'is', null).executeTakeFirstOrThrow()).id;
+    const sealing = (statement: ReturnType<typeof sql>) =>
+      db.owner.transaction().execute(async (tx) => {
+        await sql`select set_config('warden.audit_sealing', 'on', true)`.execute(tx);
+        await statement.execute(tx);
+      });
+    const last = await db.owner.selectFrom('audit_events').select('hash').where('seq', '=', 2).executeTakeFirstOrThrow();
+    // A wrong hash, a wrong link, a gap, an extra column changed, and plain updates outside the sealer: refused.
+    for (const attempt of [
+      sql`update audit_events set seq = 3, prev_hash = ${last.hash}, hash = ${'f'.repeat(64)} where id = ${id}`,
+      sql`update audit_events e set seq = 3, prev_hash = ${'e'.repeat(64)}, hash = warden_audit_hash((e.id, 3, e.at, e.actor_id, e.org_id, e.action, e.object_type, e.object_id, e.outcome, e.request_id, e.detail, ${'e'.repeat(64)}, null, e.row_hash)::audit_events) where id = ${id}`,
+      sql`update audit_events e set seq = 9, prev_hash = ${last.hash}, hash = warden_audit_hash((e.id, 9, e.at, e.actor_id, e.org_id, e.action, e.object_type, e.object_id, e.outcome, e.request_id, e.detail, ${last.hash}, null, e.row_hash)::audit_events) where id = ${id}`,
+      sql`update audit_events set action = 'x' where id = ${id}`,
+      sql`update audit_events set seq = null, prev_hash = null, hash = null where seq = 2`,
+    ])
+      await assert.rejects(sealing(attempt), /append-only: UPDATE is not allowed/);
+    await assert.rejects(sql`update audit_events set action = 'x' where id = ${id}`.execute(db.owner), /append-only: UPDATE is not allowed/);
+    // The application role may run the sealer, but not update events itself.
+    await assert.rejects(
+      inScope(db.app, { all: true }, (tx) => sql`update audit_events set action = 'x' where id = ${id}`.execute(tx)),
+      /permission denied|append-only/,
+    );
+    assert.equal(await auditRepository.seal(db.app), 1);
     assert.equal((await verifyAuditChain(db.owner)).ok, true);
   });
 });

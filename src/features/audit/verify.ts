@@ -1,21 +1,26 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { type ChainRow, auditRepository as repo } from './repository.ts';
+import { type ChainRow, auditRepository as repo, type UnsealedRow } from './repository.ts';
 
 /** The `prev_hash` of the first event: there is nothing before it. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 export type ChainHead = { seq: number; hash: string };
-export type ChainProblemKind = 'hash_mismatch' | 'broken_link' | 'gap' | 'missing_head' | 'head_mismatch';
-export type ChainProblem = { seq: number; kind: ChainProblemKind; message: string };
+export type ChainProblemKind = 'hash_mismatch' | 'content_mismatch' | 'broken_link' | 'gap' | 'missing_head' | 'head_mismatch' | 'unsealed';
+/** `seq` is 0 for an event that has no position yet (unsealed); `id` names such an event. */
+export type ChainProblem = { seq: number; id?: number; kind: ChainProblemKind; message: string };
 export type ChainReport = {
   /** True when no problem was found. */
   ok: boolean;
   /** The last event of the chain as read; record it to detect a later truncation. */
   head: ChainHead | null;
-  /** Events read. */
+  /** Sealed events read. */
   count: number;
+  /** Events sealed by this verification before it read the chain. */
+  sealed: number;
+  /** Events still unsealed after sealing (committed since, or stuck: those older than the threshold are problems). */
+  unsealed: number;
   /** The first problems found, in chain order (at most `maxProblems`). */
   problems: ChainProblem[];
   /** Problems found beyond `maxProblems` and not listed. */
@@ -27,7 +32,7 @@ export type ChainReport = {
  * UTF-8 bytes of `concat_ws('|', …)` over the previous hash and the event's fields. `concat_ws` skips NULLs; the
  * nullable columns are coalesced to '' before it, so only a NULL in a NOT NULL column could be skipped.
  */
-export function auditEventHash(row: Omit<ChainRow, 'seq' | 'hash'>): string {
+export function auditEventHash(row: Omit<ChainRow, 'seq' | 'hash' | 'id_text' | 'row_hash'>): string {
   const parts = [
     row.prev_hash,
     row.seq_text,
@@ -45,6 +50,32 @@ export function auditEventHash(row: Omit<ChainRow, 'seq' | 'hash'>): string {
     .update(parts.filter((p) => p !== null && p !== undefined).join('|'), 'utf8')
     .digest('hex');
 }
+
+/**
+ * The per-row content hash, computed in TypeScript exactly as `warden_audit_row_hash` does in SQL: SHA-256 over
+ * the event's id and content, set at insert, before the event is sealed into the chain. It detects an event
+ * altered between insert and sealing, which the chain hash (computed at sealing) cannot.
+ */
+export function auditRowHash(
+  row: Pick<ChainRow, 'id_text' | 'at_text' | 'actor_id' | 'org_id' | 'action' | 'object_type' | 'object_id' | 'outcome' | 'request_id' | 'detail_text'>,
+): string {
+  const parts = [
+    row.id_text,
+    row.at_text,
+    row.actor_id ?? '',
+    row.org_id ?? '',
+    row.action,
+    row.object_type ?? '',
+    row.object_id ?? '',
+    row.outcome,
+    row.request_id ?? '',
+    row.detail_text,
+  ];
+  return createHash('sha256').update(parts.join('|'), 'utf8').digest('hex');
+}
+
+/** How long an event may stay unsealed before verification reports it: the app seals every 200 ms. */
+export const UNSEALED_GRACE_SECONDS = 60;
 
 /** Parses `SEQ:HASH` as printed by `warden verify-audit`; undefined when it is not that shape. */
 export function parseHead(text: string): ChainHead | undefined {
@@ -66,16 +97,19 @@ export const formatHead = (head: ChainHead | null) => (head ? `${head.seq}:${hea
  */
 export async function verifyAuditChain(
   db: Kysely<DB>,
-  options: { expectedHead?: ChainHead; batchSize?: number; maxProblems?: number } = {},
+  options: { expectedHead?: ChainHead; batchSize?: number; maxProblems?: number; seal?: boolean; unsealedGraceSeconds?: number } = {},
 ): Promise<ChainReport> {
   const batchSize = options.batchSize ?? 5000;
   const maxProblems = options.maxProblems ?? 100;
   const problems: ChainProblem[] = [];
   let moreProblems = 0;
-  const report = (seq: number, kind: ChainProblemKind, message: string) => {
-    if (problems.length < maxProblems) problems.push({ seq, kind, message });
+  const report = (seq: number, kind: ChainProblemKind, message: string, id?: number) => {
+    if (problems.length < maxProblems) problems.push(id === undefined ? { seq, kind, message } : { seq, id, kind, message });
     else moreProblems++;
   };
+
+  // Seal first: events committed since the last run of the periodic sealer join the chain and are verified too.
+  const sealed = options.seal === false ? 0 : await repo.seal(db);
 
   let previous: { seq: number; hash: string } | null = null;
   let count = 0;
@@ -110,7 +144,36 @@ export async function verifyAuditChain(
           'hash_mismatch',
           `event ${row.seq} (${row.action}) has been altered: its content hashes to ${computed}, but its stored hash is ${row.hash}`,
         );
+      else if (auditRowHash(row) !== row.row_hash)
+        // The chain hash matches, so the content was altered before sealing (or altered and re-chained).
+        report(
+          row.seq,
+          'content_mismatch',
+          `event ${row.seq} (${row.action}) has been altered: its content no longer matches the hash taken when it was written`,
+        );
       previous = { seq: row.seq, hash: row.hash };
+    }
+    if (batch.length < batchSize) break;
+  }
+
+  // Events still unsealed: committed after the sealing above (normal), or stuck (a problem once past the grace).
+  const grace = options.unsealedGraceSeconds ?? UNSEALED_GRACE_SECONDS;
+  let unsealed = 0;
+  let lastId = 0;
+  for (;;) {
+    const batch: UnsealedRow[] = await repo.unsealed(db, lastId, batchSize);
+    for (const row of batch) {
+      unsealed++;
+      lastId = Number(row.id);
+      if (auditRowHash(row) !== row.row_hash)
+        report(
+          0,
+          'content_mismatch',
+          `unsealed event id ${row.id} (${row.action}) has been altered: its content no longer matches the hash taken when it was written`,
+          row.id,
+        );
+      else if (row.age_seconds > grace)
+        report(0, 'unsealed', `event id ${row.id} (${row.action}) has been waiting ${Math.round(row.age_seconds)} s to be sealed into the chain`, row.id);
     }
     if (batch.length < batchSize) break;
   }
@@ -129,7 +192,7 @@ export async function verifyAuditChain(
       report(expected.seq, 'head_mismatch', `event ${expected.seq} has hash ${found.hash}, not the recorded ${expected.hash}: the trail has been rewritten`);
   }
 
-  return { ok: problems.length === 0 && moreProblems === 0, head: previous, count, problems, moreProblems };
+  return { ok: problems.length === 0 && moreProblems === 0, head: previous, count, sealed, unsealed, problems, moreProblems };
 }
 
 export const VERIFY_AUDIT_USAGE = 'warden verify-audit [--head SEQ:HASH]';

@@ -180,7 +180,7 @@ const lastSsoAudit = () =>
     .selectFrom('audit_events')
     .select(['actor_id', 'outcome', 'detail', 'object_id'])
     .where('action', '=', 'auth.sso_sign_in')
-    .orderBy('seq', 'desc')
+    .orderBy('id', 'desc')
     .executeTakeFirstOrThrow();
 const ssoAuditCount = async () =>
   Number(
@@ -287,7 +287,7 @@ describe('single sign-on with OpenID Connect', () => {
       .selectFrom('audit_events')
       .select(['actor_id', 'detail'])
       .where('action', '=', 'auth.sso_link')
-      .orderBy('seq', 'desc')
+      .orderBy('id', 'desc')
       .executeTakeFirstOrThrow();
     assert.equal(linkAudit.actor_id, u.id);
     assert.equal((linkAudit.detail as Record<string, unknown>).subject, subject);

@@ -65,7 +65,7 @@ describe('signing in with a password', () => {
       .select('detail')
       .where('object_id', '=', u.id)
       .where('action', '=', 'auth.sign_in')
-      .orderBy('seq', 'desc')
+      .orderBy('id', 'desc')
       .executeTakeFirstOrThrow();
     assert.equal((reasons.detail as { reason: string }).reason, 'locked');
 

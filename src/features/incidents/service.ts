@@ -71,7 +71,7 @@ const personOut = (p: PersonRow) => ({
   description: p.description,
 });
 
-function detail(r: DetailRow, people: PersonRow[], events: { at: Date; to_status: string }[]) {
+export function detail(r: DetailRow, people: PersonRow[], events: { at: Date; to_status: string }[]) {
   return {
     ...summary(r),
     shiftEndsAt: r.shift_ends_at,
@@ -360,7 +360,12 @@ export function incidentsService(db: Database) {
         const existing = await repo.findByKey(tx, a.orgId, submitterOf(a), k.data);
         if (existing) return { incident: summary(existing), created: false };
         const d = await repo.draft(tx, a.orgId, a.userId);
-        if (!d || draftKey(d.data as FormValues) !== k.data) return { stale: true as const };
+        if (!d || draftKey(d.data as FormValues) !== k.data) {
+          // A concurrent submission of this draft may have committed (and deleted the draft) between the two
+          // reads above: look again with a fresh snapshot before calling the key stale.
+          const committed = await repo.findByKey(tx, a.orgId, submitterOf(a), k.data);
+          return committed ? { incident: summary(committed), created: false } : { stale: true as const };
+        }
         const input = parse(incidentInput, formToInput(d.data as FormValues));
         return createIn(tx, a, input, k.data, fingerprint(input), { via: 'form', checkPrint: false });
       });

@@ -29,9 +29,27 @@ export const POLICY = {
   // Any member of staff reports incidents (SPEC C2) and sees what happened to their own reports (000 §7.2.6).
   'incident.report': { own: ['reporter'] },
   'incident.read_own': { own: ['reporter'] },
+  // Case lists (issue 4 §13): the security team sees every case of its organisation; a manager only the cases
+  // assigned to them (the service filters). Exports leave Warden, so only the security team makes them.
+  'case.list': { own: ['security_specialist', 'smd', 'manager'] },
+  'case.export': { own: ['security_specialist', 'smd'] },
+  // A case (features/cases): the security team and the SMD read every case of their organisation, a manager only
+  // the cases assigned to them (the service checks the assignment and hides the rest). Only the security team
+  // (LSMS) triages, logs, sanctions and closes; the assigned manager records the manager's investigation.
+  'case.read': { own: ['security_specialist', 'smd', 'manager'] },
+  'case.manage': { own: ['security_specialist'] },
+  'case.investigate': { own: ['manager'] },
+  // Warning markers (SPEC C3, 003 §2.2.3.9): the LSMS places and reviews them; managers and the SMD read them.
+  'marker.manage': { own: ['security_specialist'] },
+  'marker.read': { own: ['security_specialist', 'smd', 'manager'] },
   // The audit trail: administrators and security specialists (LSMS) search their organisation's events; a
   // deployment-wide administrator searches every organisation's.
   'audit.search': { own: ['administrator', 'security_specialist'], any: ['administrator'] },
+  // Standards frameworks (SPEC C5) are deployment-wide data: administrators load new versions; anyone signed in
+  // may read them. The self review (002 §3.9–3.10) is prepared by the LSMS and the SMD and read by the board.
+  'standards.load': { any: ['administrator'] },
+  'review.edit': { own: ['security_specialist', 'smd'] },
+  'review.read': { own: ['security_specialist', 'smd', 'board_viewer'] },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof POLICY;

@@ -1,0 +1,370 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import ExcelJS from 'exceljs';
+import { memberOf, testApp } from '../../../test/app.ts';
+import { incident, organisation, site, user } from '../../../test/factories.ts';
+import { personalFieldsFor, redactIncident, roleMaySeePersonalData } from '../../domain/personal-data.ts';
+import { parseCsv } from '../../platform/csv.ts';
+
+const t = await testApp();
+const db = t.db.owner;
+const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000);
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+const auditEvents = (action: string, orgId: string) =>
+  db
+    .selectFrom('audit_events')
+    .select(['object_id', 'object_type', 'detail', 'actor_id'])
+    .where('action', '=', action)
+    .where('org_id', '=', orgId)
+    .orderBy('id')
+    .execute();
+
+// Known data: three cases in organisation A (two sites, one named like a formula), one in organisation B.
+const orgA = await organisation(db);
+const orgB = await organisation(db);
+const north = await site(db, { orgId: orgA.id, name: 'North Hospital' });
+const evil = await site(db, { orgId: orgA.id, name: '+Evil site' });
+const assault = await incident(db, {
+  orgId: orgA.id,
+  siteId: north.id,
+  category: 'physical_assault',
+  status: 'reported',
+  occurredAt: daysAgo(41),
+  reportedAt: daysAgo(40),
+  narrative: 'The patient punched the nurse with a clenched fist near the pharmacy.',
+  crimeReference: 'CR/2026/77',
+  policeAttended: true,
+  medicalFactors: 'yes',
+  people: [
+    { involvement: 'affected', type: 'staff', name: 'Nora Nightingale' },
+    { involvement: 'assailant', type: 'patient', name: 'Alex Smith', dateOfBirth: '1980-03-27' },
+  ],
+});
+const theft = await incident(db, {
+  orgId: orgA.id,
+  siteId: evil.id,
+  category: 'theft',
+  status: 'closed',
+  occurredAt: daysAgo(61),
+  reportedAt: daysAgo(60),
+  narrative: 'A laptop was stolen from the ward office overnight.',
+});
+const abuse = await incident(db, {
+  orgId: orgA.id,
+  siteId: north.id,
+  category: 'non_physical_assault',
+  status: 'triaged',
+  occurredAt: daysAgo(3),
+  reportedAt: daysAgo(2),
+  narrative: '@SUM(1+1) a visitor shouted abuse at the receptionist',
+  late: true,
+});
+const elsewhere = await incident(db, { orgId: orgB.id, narrative: 'The patient punched a porter.' });
+
+const lsms = await memberOf(t, 'security_specialist', orgA);
+const smd = await memberOf(t, 'smd', orgA);
+
+type Page = { total: number; hasNext: boolean; personalData: boolean; cases: { reference: string; overdue: boolean; late: boolean; personal?: unknown }[] };
+const api = async (client: typeof lsms.client, query: string) => {
+  const res = await client.get(`/api/v1/cases${query}`);
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json() as Page;
+};
+const refs = (p: Page) => p.cases.map((c) => c.reference);
+
+describe('case list filters and search', () => {
+  test('the security specialist sees every case of the acting organisation, newest reported first, and never another organisation’s', async () => {
+    const page = await api(lsms.client, '');
+    assert.deepEqual(refs(page), [abuse.reference, assault.reference, theft.reference]);
+    assert.equal(page.total, 3);
+    assert.ok(!refs(page).includes(elsewhere.reference));
+    const oldest = await api(lsms.client, '?sort=oldest');
+    assert.deepEqual(refs(oldest), [theft.reference, assault.reference, abuse.reference]);
+  });
+
+  test('status, category and site filters narrow the list', async () => {
+    assert.deepEqual(refs(await api(lsms.client, '?status=closed')), [theft.reference]);
+    assert.deepEqual(refs(await api(lsms.client, '?category=physical_assault')), [assault.reference]);
+    assert.deepEqual(refs(await api(lsms.client, `?site=${north.id}`)), [abuse.reference, assault.reference]);
+  });
+
+  test('overdue lists open cases reported more than 30 days ago, not closed ones', async () => {
+    const page = await api(lsms.client, '?overdue=1');
+    assert.deepEqual(refs(page), [assault.reference]);
+    assert.equal(page.cases[0]?.overdue, true);
+  });
+
+  test('the date range bounds the date the incident occurred, inclusive', async () => {
+    assert.deepEqual(refs(await api(lsms.client, `?from=${isoDay(daysAgo(45))}&to=${isoDay(daysAgo(35))}`)), [assault.reference]);
+    assert.deepEqual(refs(await api(lsms.client, `?from=${isoDay(daysAgo(3))}`)), [abuse.reference]);
+  });
+
+  test('full-text search finds narratives by word stem and phrase, and excludes words with a minus', async () => {
+    assert.deepEqual(refs(await api(lsms.client, '?q=punch')), [assault.reference]);
+    assert.deepEqual(refs(await api(lsms.client, `?q=${encodeURIComponent('"clenched fist"')}`)), [assault.reference]);
+    assert.deepEqual(refs(await api(lsms.client, `?q=${encodeURIComponent('stolen laptops')}`)), [theft.reference]);
+    assert.deepEqual(refs(await api(lsms.client, `?q=${encodeURIComponent('patient -pharmacy')}`)), []);
+    assert.deepEqual(refs(await api(lsms.client, `?q=punched&category=theft`)), []);
+  });
+
+  test('the list is paginated 50 at a time', async () => {
+    const org = await organisation(db);
+    const s = await site(db, { orgId: org.id });
+    const reporter = await user(db, { roles: [[org.id, 'reporter']] });
+    for (let i = 0; i < 52; i++) await incident(db, { orgId: org.id, siteId: s.id, reportedBy: reporter.id, reportedAt: daysAgo(i) });
+    const { client } = await memberOf(t, 'security_specialist', org);
+    const first = await api(client, '');
+    assert.equal(first.cases.length, 50);
+    assert.equal(first.total, 52);
+    assert.equal(first.hasNext, true);
+    const second = await api(client, '?page=2');
+    assert.equal(second.cases.length, 2);
+    assert.equal(second.hasNext, false);
+    const html = await client.get('/cases?page=1');
+    assert.match(html.body, /href="\/cases\?page=2"/);
+  });
+
+  test('the page is a GET form with labelled filters, a captioned table and links to the cases', async () => {
+    const res = await lsms.client.get(`/cases?category=physical_assault`);
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /<form method="get" action="\/cases"/);
+    for (const id of ['q', 'status', 'category', 'site', 'from', 'to', 'sort']) assert.match(res.body, new RegExp(`<label[^>]*for="${id}"`));
+    assert.match(res.body, /<caption[^>]*>\s*Cases 1 to 1 of 1/);
+    assert.match(res.body, new RegExp(`href="/cases/${assault.id}">${assault.reference}<`));
+    assert.match(res.body, /href="\/cases\/export\?category=physical_assault&amp;format=csv"/);
+  });
+
+  test('bad filters show an error summary on the page (400) and a problem in the API (400)', async () => {
+    const page = await lsms.client.get('/cases?status=lost&from=2026-13-01&site=nope&page=0');
+    assert.equal(page.statusCode, 400);
+    assert.match(page.body, /There is a problem/);
+    assert.match(page.body, /Select a status from the list/);
+    assert.match(page.body, /Date from must be a real date/);
+    assert.match(page.body, /Select a site from the list/);
+    const res = await lsms.client.get(`/api/v1/cases?from=${isoDay(daysAgo(1))}&to=${isoDay(daysAgo(5))}`);
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /Date to must be the same as or after date from/);
+    assert.equal((await lsms.client.get(`/api/v1/cases?q=${'x'.repeat(201)}`)).statusCode, 400);
+  });
+});
+
+describe('who sees which cases and which personal data', () => {
+  test('the security specialist sees personal data, and each case whose personal data is read is audited', async () => {
+    const before = (await auditEvents('incident.read_personal', orgA.id)).length;
+    const page = await api(lsms.client, '?category=physical_assault');
+    assert.equal(page.personalData, true);
+    const personal = page.cases[0]?.personal as {
+      affected: { name: string }[];
+      assailants: { name: string; dateOfBirth: string }[];
+      crimeReference: string;
+      narrative: string;
+    };
+    assert.equal(personal.assailants[0]?.name, 'Alex Smith');
+    assert.equal(personal.assailants[0]?.dateOfBirth, '1980-03-27');
+    assert.equal(personal.crimeReference, 'CR/2026/77');
+    assert.match(personal.narrative, /clenched fist/);
+    const events = await auditEvents('incident.read_personal', orgA.id);
+    assert.equal(events.length, before + 1);
+    assert.ok(events.some((e) => e.object_id === assault.id && e.actor_id === lsms.user.id));
+    const html = await lsms.client.get('/cases?q=pharmacy');
+    assert.match(html.body, /clenched fist/);
+  });
+
+  test('the SMD sees case facts without identities, narratives or police details, and no personal read is audited', async () => {
+    const before = (await auditEvents('incident.read_personal', orgA.id)).length;
+    const page = await api(smd.client, '');
+    assert.deepEqual(refs(page), [abuse.reference, assault.reference, theft.reference]);
+    assert.equal(page.personalData, false);
+    assert.ok(page.cases.every((c) => c.personal === undefined));
+    const raw = JSON.stringify(page);
+    for (const secret of ['Alex Smith', 'Nora', '1980-03-27', 'CR/2026/77', 'clenched']) assert.ok(!raw.includes(secret), secret);
+    const html = await smd.client.get('/cases');
+    assert.equal(html.statusCode, 200);
+    assert.ok(!html.body.includes('clenched'));
+    assert.equal((await auditEvents('incident.read_personal', orgA.id)).length, before);
+  });
+
+  test('a reporter, a board member, a commissioner and anonymous callers cannot list or export cases', async () => {
+    for (const role of ['reporter', 'board_viewer', 'commissioner', 'administrator'] as const) {
+      const { client } = await memberOf(t, role, orgA);
+      for (const url of ['/cases', '/api/v1/cases', '/cases/export?format=csv']) assert.equal((await client.get(url)).statusCode, 403, `${role} ${url}`);
+    }
+    const anon = await t.app.inject({ method: 'GET', url: '/api/v1/cases' });
+    assert.equal(anon.statusCode, 401);
+  });
+
+  test('a security specialist of another organisation sees only that organisation’s cases', async () => {
+    const { client } = await memberOf(t, 'security_specialist', orgB);
+    assert.deepEqual(refs(await api(client, '')), [elsewhere.reference]);
+  });
+
+  test('the rule in one place: who sees which personal fields', () => {
+    assert.equal(personalFieldsFor({ roles: ['security_specialist'] }).size, 4);
+    assert.equal(personalFieldsFor({ roles: ['manager'] }).size, 0);
+    assert.equal(personalFieldsFor({ roles: ['manager'], isAssignedManager: true }).size, 4);
+    assert.equal(personalFieldsFor({ roles: ['reporter'], isReporter: true }).size, 4);
+    for (const role of ['smd', 'board_viewer', 'commissioner', 'national_assessor', 'administrator'] as const)
+      assert.equal(personalFieldsFor({ roles: [role] }).size, 0, role);
+    assert.equal(roleMaySeePersonalData(['smd', 'board_viewer']), false);
+    const redacted = redactIncident(
+      {
+        affected: [{ name: 'A', dateOfBirth: '1990-01-01', description: 'd', staffRole: 'Nurse' }],
+        assailants: [{ name: 'B', dateOfBirth: null, description: 'tall' }],
+        police: { officerName: 'PC', officerNumber: '1', station: 'S', crimeReference: 'CR', cadNumber: 'C' },
+        narrative: 'text',
+        witnesses: 'W',
+      },
+      new Set(),
+    );
+    assert.deepEqual(redacted, {
+      affected: [{ name: null, dateOfBirth: null, description: null, staffRole: null }],
+      assailants: [{ name: null, dateOfBirth: null, description: null, staffRole: null }],
+      police: { officerName: null, officerNumber: null, station: null, crimeReference: null, cadNumber: null },
+      narrative: null,
+      witnesses: null,
+    });
+  });
+});
+
+describe('exports', () => {
+  const csvOf = async (client: typeof lsms.client, query: string) => {
+    const res = await client.get(`/cases/export?format=csv${query}`);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.match(String(res.headers['content-type']), /text\/csv/);
+    assert.match(String(res.headers['content-disposition']), /attachment; filename="cases-\d{4}-\d{2}-\d{2}\.csv"/);
+    return parseCsv(res.body).map((r) => r.cells);
+  };
+  const xlsxOf = async (client: typeof lsms.client, query: string) => {
+    const res = await client.get(`/cases/export?format=xlsx${query}`);
+    assert.equal(res.statusCode, 200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    assert.ok(ws);
+    const rows: { value: unknown; type: number }[][] = [];
+    ws.eachRow((row) => {
+      const cells: { value: unknown; type: number }[] = [];
+      row.eachCell({ includeEmpty: true }, (c) => cells.push({ value: c.value, type: c.type }));
+      rows.push(cells);
+    });
+    return rows;
+  };
+
+  test('the SMD’s CSV holds the filtered cases’ facts and no personal data, with formula-like cells escaped', async () => {
+    const [header, ...rows] = await csvOf(smd.client, '');
+    assert.deepEqual(header, [
+      'Reference',
+      'Occurred (UK time)',
+      'Reported (UK time)',
+      'Category',
+      'Status',
+      'Site',
+      'Department',
+      'Reported late',
+      'Overdue',
+      'Medical factors',
+      'Police attended',
+    ]);
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      [abuse.reference, assault.reference, theft.reference],
+    );
+    const theftRow = rows.find((r) => r[0] === theft.reference);
+    assert.equal(theftRow?.[5], "'+Evil site");
+    const assaultRow = rows.find((r) => r[0] === assault.reference);
+    assert.deepEqual(assaultRow?.slice(3), ['Physical assault', 'Reported', 'North Hospital', '', 'No', 'Yes', 'Yes, medical factors contributed', 'Yes']);
+    const text = rows.flat().join('|');
+    for (const secret of ['Alex Smith', 'Nora', '1980-03-27', 'CR/2026/77', 'clenched', 'SUM']) assert.ok(!text.includes(secret), secret);
+  });
+
+  test('the export follows the filters', async () => {
+    const [, ...rows] = await csvOf(smd.client, '&status=closed');
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      [theft.reference],
+    );
+  });
+
+  test('the security specialist’s CSV adds people, crime reference and narrative, escaped, and the export and the personal read are audited', async () => {
+    const exportsBefore = (await auditEvents('case.export', orgA.id)).length;
+    const [header, ...rows] = await csvOf(lsms.client, '');
+    assert.deepEqual(header?.slice(11), ['Crime reference', 'People affected', 'Assailants', 'What happened']);
+    const assaultRow = rows.find((r) => r[0] === assault.reference);
+    assert.equal(assaultRow?.[11], 'CR/2026/77');
+    assert.equal(assaultRow?.[12], 'Nora Nightingale');
+    assert.equal(assaultRow?.[13], 'Alex Smith, born 1980-03-27');
+    assert.equal(rows.find((r) => r[0] === abuse.reference)?.[14], "'@SUM(1+1) a visitor shouted abuse at the receptionist");
+    const exports = await auditEvents('case.export', orgA.id);
+    assert.equal(exports.length, exportsBefore + 1);
+    assert.equal((exports.at(-1)?.detail as { personalData?: boolean } | undefined)?.personalData, true);
+    const reads = await auditEvents('incident.read_personal', orgA.id);
+    assert.ok(reads.some((e) => e.object_type === 'case_list' && JSON.stringify(e.detail).includes(assault.reference)));
+  });
+
+  test('XLSX exports hold the same rows as text, with formula-like cells escaped and no formulas', async () => {
+    const smdRows = await xlsxOf(smd.client, '');
+    assert.equal(smdRows.length, 4);
+    assert.equal(smdRows[0]?.length, 11);
+    const flat = smdRows.flat();
+    assert.ok(flat.every((c) => c.type !== ExcelJS.ValueType.Formula));
+    assert.ok(flat.some((c) => c.value === "'+Evil site"));
+    assert.ok(!flat.some((c) => String(c.value).includes('Alex Smith')));
+    const lsmsRows = await xlsxOf(lsms.client, '');
+    assert.equal(lsmsRows[0]?.length, 15);
+    const all = lsmsRows.flat();
+    assert.ok(all.some((c) => c.value === "'@SUM(1+1) a visitor shouted abuse at the receptionist"));
+    assert.ok(all.some((c) => c.value === 'Alex Smith, born 1980-03-27'));
+    assert.ok(all.every((c) => c.type !== ExcelJS.ValueType.Formula));
+  });
+
+  test('a bad format or filter is refused with 400 and nothing is audited as exported', async () => {
+    const before = (await auditEvents('case.export', orgA.id)).length;
+    assert.equal((await smd.client.get('/cases/export?format=pdf')).statusCode, 400);
+    assert.equal((await smd.client.get('/cases/export?format=csv&status=lost')).statusCode, 400);
+    assert.equal((await auditEvents('case.export', orgA.id)).length, before);
+  });
+
+  test('a manager may list but not export', async () => {
+    const { client } = await memberOf(t, 'manager', orgA);
+    assert.equal((await client.get('/cases/export?format=csv')).statusCode, 403);
+  });
+});
+
+describe('managers', () => {
+  test('a manager sees only the cases whose investigation is assigned to them, with their personal data', async () => {
+    const { user: m, client } = await memberOf(t, 'manager', orgA);
+    assert.deepEqual(refs(await api(client, '')), []);
+    await db.updateTable('incidents').set({ assigned_manager_id: m.id }).where('id', '=', assault.id).execute();
+    const page = await api(client, '');
+    assert.deepEqual(refs(page), [assault.reference]);
+    assert.equal(page.personalData, true);
+    assert.match(JSON.stringify(page.cases[0]?.personal), /Alex Smith/);
+    const html = await client.get('/cases');
+    assert.match(html.body, /You see the cases whose investigation you are assigned/);
+    await db.updateTable('incidents').set({ assigned_manager_id: null }).where('id', '=', assault.id).execute();
+  });
+});
+
+describe('overdue with investigation due dates', () => {
+  test('once an investigation due date is set, it decides whether an open case is overdue', async () => {
+    const org = await organisation(db);
+    const { client } = await memberOf(t, 'security_specialist', org);
+    const pastDue = await incident(db, { orgId: org.id, status: 'under_investigation', reportedAt: daysAgo(5) });
+    const notYetDue = await incident(db, { orgId: org.id, status: 'under_investigation', reportedAt: daysAgo(50) });
+    await db
+      .updateTable('incidents')
+      .set({ investigation_due_on: isoDay(daysAgo(2)) })
+      .where('id', '=', pastDue.id)
+      .execute();
+    await db
+      .updateTable('incidents')
+      .set({ investigation_due_on: isoDay(daysAgo(-10)) })
+      .where('id', '=', notYetDue.id)
+      .execute();
+    const page = await api(client, '?overdue=1');
+    assert.deepEqual(refs(page), [pastDue.reference]);
+    const all = await api(client, '');
+    assert.equal(all.cases.find((c) => c.reference === notYetDue.reference)?.overdue, false);
+  });
+});

@@ -1,0 +1,577 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { type Client, signedIn, testApp } from '../../../test/app.ts';
+import { incident, organisation, user } from '../../../test/factories.ts';
+import { mailSink } from '../../../test/mail.ts';
+import { main } from '../../cli.ts';
+import { systemActor } from '../../platform/access/roles.ts';
+import { createMailer } from '../../platform/mail.ts';
+import { londonDay } from './service.ts';
+
+const sink = await mailSink();
+const dataDir = await mkdtemp(join(tmpdir(), 'warden-cases-'));
+after(() => rm(dataDir, { recursive: true, force: true }));
+const t = await testApp({ mailer: createMailer({ smtpUrl: sink.url }), config: { dataDir } });
+const db = t.db.owner;
+
+const count = async (
+  table: 'incident_events' | 'incident_versions' | 'case_log_entries' | 'case_sanctions' | 'case_attachments' | 'case_outcomes',
+  incidentId: string,
+) =>
+  Number(
+    (
+      await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('incident_id', '=', incidentId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+const auditCount = async (action: string, objectId: string) =>
+  Number(
+    (
+      await db
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('action', '=', action)
+        .where('object_id', '=', objectId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+const row = (id: string) => db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+/** An organisation with its security specialist, SMD, two managers and a reporter, and one reported case. */
+async function world() {
+  const org = await organisation(db);
+  const specialist = await signedIn(t, [[org.id, 'security_specialist']]);
+  const smd = await signedIn(t, [[org.id, 'smd']]);
+  const manager = await signedIn(t, [[org.id, 'manager']]);
+  const otherManager = await signedIn(t, [[org.id, 'manager']]);
+  const reporter = await signedIn(t, [[org.id, 'reporter']]);
+  const c = await incident(db, {
+    orgId: org.id,
+    reportedBy: reporter.user.id,
+    narrative: 'A visitor shouted at and then pushed the ward clerk.',
+    people: [{ involvement: 'assailant', name: 'Pat Example' }],
+  });
+  return { org, specialist, smd, manager, otherManager, reporter, c };
+}
+type World = Awaited<ReturnType<typeof world>>;
+
+const triageBody = (w: World, over: Record<string, unknown> = {}) => ({
+  category: 'physical_assault',
+  severity: 'medium',
+  managerId: w.manager.user.id,
+  ...over,
+});
+async function triaged(w: World) {
+  const res = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/triage`, triageBody(w));
+  assert.equal(res.statusCode, 200, res.body);
+}
+
+/** A multipart upload as a browser sends it, with the CSRF token from the case page. */
+async function upload(
+  client: Client,
+  caseId: string,
+  fileName: string,
+  data: Buffer,
+  contentType = 'application/octet-stream',
+  url = `/cases/${caseId}/attachments`,
+) {
+  const page = await client.get(`/cases/${caseId}`);
+  const csrf = /<meta name="csrf-token" content="([^"]*)"/.exec(page.body)?.[1] ?? '';
+  const boundary = `----warden${randomUUID()}`;
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n`),
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="description"\r\n\r\nPhoto of the corridor\r\n`),
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: ${contentType}\r\n\r\n`),
+    data,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return t.app.inject({
+    method: 'POST',
+    url,
+    payload,
+    headers: { cookie: client.cookieHeader(), 'content-type': `multipart/form-data; boundary=${boundary}` },
+  });
+}
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
+
+describe('who sees a case', () => {
+  test('the security specialist opens any case of their organisation, with personal data, and the read is audited', async () => {
+    const w = await world();
+    const res = await w.specialist.client.get(`/cases/${w.c.id}`);
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /pushed the ward clerk/);
+    assert.match(res.body, /Pat Example/);
+    assert.match(res.body, /action="\/cases\/[^"]+\/triage"/);
+    assert.equal(await auditCount('incident.read_personal', w.c.id), 1);
+  });
+
+  test('the SMD reads the case facts without personal data and cannot change anything', async () => {
+    const w = await world();
+    const res = await w.smd.client.get(`/cases/${w.c.id}`);
+    assert.equal(res.statusCode, 200);
+    assert.doesNotMatch(res.body, /Pat Example|ward clerk/);
+    assert.doesNotMatch(res.body, /<form method="post" action="\/cases\//);
+    const write = await w.smd.client.json('POST', `/api/v1/cases/${w.c.id}/triage`, triageBody(w));
+    assert.equal(write.statusCode, 403);
+    assert.equal((await row(w.c.id)).status, 'reported');
+  });
+
+  test('a manager sees only the cases assigned to them', async () => {
+    const w = await world();
+    assert.equal((await w.manager.client.get(`/cases/${w.c.id}`)).statusCode, 404);
+    await triaged(w);
+    const res = await w.manager.client.get(`/cases/${w.c.id}`);
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /pushed the ward clerk/);
+    assert.equal((await w.otherManager.client.get(`/cases/${w.c.id}`)).statusCode, 404);
+    assert.equal((await w.otherManager.client.get(`/api/v1/cases/${w.c.id}`)).statusCode, 404);
+  });
+
+  test('a reporter cannot open the case page, and another organisation gets not found', async () => {
+    const w = await world();
+    assert.equal((await w.reporter.client.get(`/cases/${w.c.id}`)).statusCode, 403);
+    const other = await organisation(db);
+    const outsider = await signedIn(t, [[other.id, 'security_specialist']]);
+    assert.equal((await outsider.client.get(`/cases/${w.c.id}`)).statusCode, 404);
+    assert.equal((await outsider.client.json('POST', `/api/v1/cases/${w.c.id}/triage`, triageBody(w))).statusCode, 404);
+    assert.equal((await new (w.reporter.client.constructor as typeof Client)(t.app).get(`/cases/${w.c.id}`)).statusCode, 302);
+  });
+});
+
+describe('triage', () => {
+  test('confirms the category, sets severity, assigns a manager with the default due date and moves to triaged', async () => {
+    const w = await world();
+    await triaged(w);
+    const r = await row(w.c.id);
+    assert.equal(r.status, 'triaged');
+    assert.equal(r.severity, 'medium');
+    assert.equal(r.assigned_manager_id, w.manager.user.id);
+    assert.equal(r.investigation_due_on, londonDay(new Date(), 14));
+    const events = await db.selectFrom('incident_events').selectAll().where('incident_id', '=', w.c.id).orderBy('at').execute();
+    // (the factory writes the case without its 'reported' event)
+    assert.deepEqual(
+      events.map((e) => [e.from_status, e.to_status, e.actor_id]),
+      [['reported', 'triaged', w.specialist.user.id]],
+    );
+    assert.equal(await count('incident_versions', w.c.id), 0);
+    assert.equal(await auditCount('case.triage', w.c.id), 1);
+  });
+
+  test('the organisation sets the default number of days', async () => {
+    const w = await world();
+    const bad = await w.specialist.client.json('PUT', '/api/v1/cases/settings', { investigationDays: 0 });
+    assert.equal(bad.statusCode, 400);
+    const ok = await w.specialist.client.json('PUT', '/api/v1/cases/settings', { investigationDays: 7 });
+    assert.equal(ok.statusCode, 200, ok.body);
+    await triaged(w);
+    assert.equal((await row(w.c.id)).investigation_due_on, londonDay(new Date(), 7));
+  });
+
+  test('changing the category needs a reason and keeps the old category as a version', async () => {
+    const w = await world();
+    const refused = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/triage`, triageBody(w, { category: 'non_physical_assault' }));
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /categoryReason/);
+    assert.equal((await row(w.c.id)).category, 'physical_assault');
+    assert.equal(await count('incident_versions', w.c.id), 0);
+    const ok = await w.specialist.client.json(
+      'POST',
+      `/api/v1/cases/${w.c.id}/triage`,
+      triageBody(w, { category: 'non_physical_assault', categoryReason: 'No contact: the clerk was shouted at' }),
+    );
+    assert.equal(ok.statusCode, 200, ok.body);
+    const r = await row(w.c.id);
+    assert.equal(r.category, 'non_physical_assault');
+    assert.equal(r.version, 2);
+    const v = await db.selectFrom('incident_versions').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.equal(v.version, 1);
+    assert.equal((v.snapshot as { category: string }).category, 'physical_assault');
+    assert.match(v.reason, /No contact/);
+    const page = await w.specialist.client.get(`/cases/${w.c.id}`);
+    assert.match(page.body, /Earlier versions/);
+  });
+
+  test('bad triage input on the page shows the error summary and writes nothing', async () => {
+    const w = await world();
+    const res = await w.specialist.client.post(`/cases/${w.c.id}/triage`, { category: 'nonsense', managerId: 'x' });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /There is a problem/);
+    assert.match(res.body, /href="#severity"/);
+    assert.equal((await row(w.c.id)).status, 'reported');
+    assert.equal(await count('incident_events', w.c.id), 0);
+  });
+
+  test('the triage form with the due date left blank uses the default', async () => {
+    const w = await world();
+    const res = await w.specialist.client.post(`/cases/${w.c.id}/triage`, { ...triageBody(w), categoryReason: '', dueOn: '' });
+    assert.equal(res.statusCode, 303, res.body);
+    assert.equal((await row(w.c.id)).investigation_due_on, londonDay(new Date(), 14));
+  });
+
+  test('a manager of another organisation cannot be assigned', async () => {
+    const w = await world();
+    const other = await organisation(db);
+    const stranger = await user(db, { roles: [[other.id, 'manager']] });
+    const res = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/triage`, triageBody(w, { managerId: stranger.id }));
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /managerId/);
+    assert.equal((await row(w.c.id)).assigned_manager_id, null);
+  });
+});
+
+describe('status changes', () => {
+  test('an illegal transition is refused and nothing is written', async () => {
+    const w = await world();
+    const res = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/status`, { to: 'awaiting_decision' });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /cannot be moved/);
+    assert.equal((await row(w.c.id)).status, 'reported');
+    assert.equal(await count('incident_events', w.c.id), 0);
+    const unknown = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/status`, { to: 'deleted' });
+    assert.equal(unknown.statusCode, 400);
+  });
+
+  test('closing needs a reason, lessons learned, and a sanction or the advice and reasons for none', async () => {
+    const w = await world();
+    await triaged(w);
+    const url = `/api/v1/cases/${w.c.id}/status`;
+    const bare = await w.specialist.client.json('POST', url, { to: 'closed' });
+    assert.equal(bare.statusCode, 400);
+    for (const field of ['statusReason', 'lessonsLearned', 'Record the sanction applied']) assert.match(bare.body, new RegExp(field));
+    const noAdvice = await w.specialist.client.json('POST', url, { to: 'closed', statusReason: 'Done', lessonsLearned: 'Review the visiting policy' });
+    assert.equal(noAdvice.statusCode, 400);
+    assert.match(noAdvice.body, /advice received/);
+    assert.equal((await row(w.c.id)).status, 'triaged');
+
+    const badAdvice = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/no-sanction`, { adviceFrom: 'Police', advice: '' });
+    assert.equal(badAdvice.statusCode, 400);
+    assert.equal(await count('case_outcomes', w.c.id), 0);
+    const advice = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/no-sanction`, {
+      adviceFrom: 'PC Jones, Testville police',
+      advice: 'Not in the public interest to prosecute',
+      noSanctionReasons: 'The visitor apologised in writing; first incident',
+    });
+    assert.equal(advice.statusCode, 200, advice.body);
+    const closed = await w.specialist.client.json('POST', url, {
+      to: 'closed',
+      statusReason: 'Investigation complete',
+      lessonsLearned: 'Review the visiting policy',
+    });
+    assert.equal(closed.statusCode, 200, closed.body);
+    const r = await row(w.c.id);
+    assert.equal(r.status, 'closed');
+    assert.equal(r.lessons_learned, 'Review the visiting policy');
+    assert.ok(r.closed_at);
+    const last = await db.selectFrom('incident_events').selectAll().where('incident_id', '=', w.c.id).orderBy('at', 'desc').executeTakeFirstOrThrow();
+    assert.deepEqual([last.from_status, last.to_status, last.reason, last.actor_id], ['triaged', 'closed', 'Investigation complete', w.specialist.user.id]);
+
+    // reopening needs a reason too
+    const reopenBare = await w.specialist.client.json('POST', url, { to: 'under_investigation' });
+    assert.equal(reopenBare.statusCode, 400);
+    const reopen = await w.specialist.client.json('POST', url, { to: 'under_investigation', statusReason: 'New evidence' });
+    assert.equal(reopen.statusCode, 200);
+    assert.equal((await row(w.c.id)).closed_at, null);
+  });
+
+  test('a case with a sanction closes; the sanction records its publicity decision', async () => {
+    const w = await world();
+    await triaged(w);
+    const bad = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/sanctions`, {
+      sanction: 'caution',
+      decidedOn: '2026-13-01',
+      outcome: 'Cautioned',
+      publicise: 'maybe',
+    });
+    assert.equal(bad.statusCode, 400);
+    for (const f of ['decidedOn', 'publicise', 'publicityReason']) assert.match(bad.body, new RegExp(f));
+    assert.equal(await count('case_sanctions', w.c.id), 0);
+    const ok = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/sanctions`, {
+      sanction: 'caution',
+      decidedOn: '2026-11-20',
+      outcome: 'Cautioned by police',
+      publicise: 'yes',
+      publicityReason: 'Deterrence: staff newsletter, no names',
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
+    const s = await db.selectFrom('case_sanctions').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.deepEqual([s.kind, s.sanction, s.publicise], ['criminal', 'caution', true]);
+    const closed = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/status`, {
+      to: 'closed',
+      statusReason: 'Sanctioned',
+      lessonsLearned: 'Clerk desk screen installed',
+    });
+    assert.equal(closed.statusCode, 200, closed.body);
+  });
+
+  test('closing from the page without lessons learned shows the error summary', async () => {
+    const w = await world();
+    await triaged(w);
+    const res = await w.specialist.client.post(`/cases/${w.c.id}/status`, { to: 'closed_nfa', statusReason: 'Duplicate' });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /href="#lessonsLearned"/);
+    assert.equal((await row(w.c.id)).status, 'triaged');
+  });
+});
+
+describe("the manager's investigation", () => {
+  test('the assigned manager records and completes it; nobody else can', async () => {
+    const w = await world();
+    await triaged(w);
+    const url = `/api/v1/cases/${w.c.id}/investigation`;
+    assert.equal((await w.otherManager.client.json('POST', url, { findings: 'x' })).statusCode, 404);
+    assert.equal((await w.specialist.client.json('POST', url, { findings: 'x' })).statusCode, 403);
+    const incomplete = await w.manager.client.json('POST', url, { complete: 'yes' });
+    assert.equal(incomplete.statusCode, 400);
+    const page = await w.manager.client.post(`/cases/${w.c.id}/investigation`, {
+      findings: 'Visitor frustrated by waiting',
+      contributingFactors: 'Long wait, no updates',
+      actionsTaken: 'Visiting times signage',
+      welfareSupport: 'Occupational health referral',
+      complete: 'yes',
+    });
+    assert.equal(page.statusCode, 303);
+    const inv = await db.selectFrom('case_investigations').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.equal(inv.findings, 'Visitor frustrated by waiting');
+    assert.ok(inv.completed_at);
+    assert.equal((await w.manager.client.json('POST', url, { findings: 'changed' })).statusCode, 400);
+    assert.equal(await auditCount('case.investigation_complete', w.c.id), 1);
+  });
+});
+
+describe('investigation log, redress, support', () => {
+  test('log entries are appended with author and date; a police entry needs a crime reference or officer', async () => {
+    const w = await world();
+    const url = `/api/v1/cases/${w.c.id}/log`;
+    const bad = await w.specialist.client.json('POST', url, { kind: 'police', occurredOn: '2026-11-20', entryText: 'Called police' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /crimeReference/);
+    assert.equal(await count('case_log_entries', w.c.id), 0);
+    const ok = await w.specialist.client.json('POST', url, {
+      kind: 'police',
+      occurredOn: '2026-11-20',
+      entryText: 'Statement given',
+      crimeReference: 'CR/77',
+      officer: 'PC Jones',
+      cpsDecision: 'Charge authorised',
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
+    const page = await w.specialist.client.get(`/cases/${w.c.id}`);
+    assert.match(page.body, /CPS decision: Charge authorised/);
+    await assert.rejects(db.deleteFrom('case_log_entries').where('incident_id', '=', w.c.id).execute(), /append-only/);
+    const form = await w.specialist.client.post(`/cases/${w.c.id}/log`, { kind: '', occurredOn: 'yesterday' });
+    assert.equal(form.statusCode, 400);
+    assert.match(form.body, /href="#occurredOn"/);
+  });
+
+  test('redress amounts must be non-negative pounds; a valid one is stored in pence', async () => {
+    const w = await world();
+    const bad = await w.specialist.client.post(`/cases/${w.c.id}/redress`, { soughtPence: '-5', recoveredPence: 'lots', route: 'civil_recovery' });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(await count('case_outcomes', w.c.id), 0);
+    const ok = await w.specialist.client.post(`/cases/${w.c.id}/redress`, { soughtPence: '£250.50', recoveredPence: '100', route: 'compensation_order' });
+    assert.equal(ok.statusCode, 303);
+    const o = await db.selectFrom('case_outcomes').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.deepEqual([o.redress_sought_pence, o.redress_recovered_pence, o.redress_route], [25050, 10000, 'compensation_order']);
+    const api = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/redress`, { soughtPence: -1, route: 'civil_recovery' });
+    assert.equal(api.statusCode, 400);
+  });
+
+  test('support offered and the outcome fed back show on the reporter’s own page', async () => {
+    const w = await world();
+    const bad = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/support`, { feedbackSummary: 'Cautioned' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /feedbackOn/);
+    const ok = await w.specialist.client.post(`/cases/${w.c.id}/support`, {
+      supportOffered: 'Occupational health and TRiM',
+      supportOfferedOn: '2026-11-21',
+      supportTakenUp: 'yes',
+      acknowledgementSentOn: '2026-11-21',
+      feedbackOn: '2026-11-23',
+      feedbackSummary: 'The visitor received a written warning.',
+    });
+    assert.equal(ok.statusCode, 303);
+    const mine = await w.reporter.client.get(`/incidents/mine/${w.c.id}`);
+    assert.equal(mine.statusCode, 200);
+    assert.match(mine.body, /The visitor received a written warning\./);
+    assert.match(mine.body, /Occupational health and TRiM/);
+  });
+});
+
+describe('attachments', () => {
+  test('a PNG is stored outside the web root and downloaded only by entitled users, audited both ways', async () => {
+    const w = await world();
+    await triaged(w);
+    const res = await upload(w.specialist.client, w.c.id, 'corridor.png', PNG, 'image/png');
+    assert.equal(res.statusCode, 303, res.body);
+    const a = await db.selectFrom('case_attachments').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.equal(a.content_type, 'image/png');
+    assert.deepEqual(await readdir(join(dataDir, 'attachments', w.org.id)), [a.id]);
+
+    assert.equal(await auditCount('case.attachment_upload', w.c.id), 1);
+    const viaApi = await upload(
+      w.specialist.client,
+      w.c.id,
+      'statement.pdf',
+      Buffer.from('%PDF-1.4\n%test\n'),
+      'application/pdf',
+      `/api/v1/cases/${w.c.id}/attachments`,
+    );
+    assert.equal(viaApi.statusCode, 201, viaApi.body);
+    assert.equal(await count('case_attachments', w.c.id), 2);
+
+    const url = `/cases/${w.c.id}/attachments/${a.id}`;
+    const dl = await w.specialist.client.get(url);
+    assert.equal(dl.statusCode, 200);
+    assert.equal(dl.headers['content-disposition'], 'attachment; filename="corridor.png"');
+    assert.equal(dl.headers['x-content-type-options'], 'nosniff');
+    assert.deepEqual(dl.rawPayload, PNG);
+    assert.equal((await w.manager.client.get(url)).statusCode, 200);
+    assert.equal(await auditCount('case.attachment_download', w.c.id), 2);
+    assert.equal((await w.smd.client.get(url)).statusCode, 403);
+    assert.equal((await w.reporter.client.get(url)).statusCode, 403);
+    assert.equal((await w.otherManager.client.get(url)).statusCode, 404);
+    const other = await organisation(db);
+    const outsider = await signedIn(t, [[other.id, 'security_specialist']]);
+    assert.equal((await outsider.client.get(url)).statusCode, 404);
+  });
+
+  test('a .png that is really HTML, a disallowed type and a file over 10 MB are refused and nothing is stored', async () => {
+    const w = await world();
+    const spoof = await upload(w.specialist.client, w.c.id, 'photo.png', Buffer.from('<html><script>alert(1)</script></html>'), 'image/png');
+    assert.equal(spoof.statusCode, 400);
+    assert.match(spoof.body, /content is not a PNG/);
+    const exe = await upload(w.specialist.client, w.c.id, 'tool.exe', PNG);
+    assert.equal(exe.statusCode, 400);
+    const big = await upload(w.specialist.client, w.c.id, 'big.pdf', Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(10 * 1024 * 1024 + 10, 0x20)]));
+    assert.equal(big.statusCode, 400);
+    assert.match(big.body, /smaller than 10 MB/);
+    assert.equal(await count('case_attachments', w.c.id), 0);
+    await assert.rejects(readdir(join(dataDir, 'attachments', w.org.id)));
+    assert.equal((await upload(w.smd.client, w.c.id, 'corridor.png', PNG)).statusCode, 403);
+    // the API answers with problem details
+    const api = await upload(w.specialist.client, w.c.id, 'photo.jpg', PNG, 'image/jpeg', `/api/v1/cases/${w.c.id}/attachments`);
+    assert.equal(api.statusCode, 400);
+    assert.match(api.body, /content is not a JPG/);
+  });
+});
+
+describe('overdue escalation', () => {
+  test('lists overdue investigations and e-mails the manager and specialists once', async () => {
+    const w = await world();
+    await triaged(w);
+    await db.updateTable('case_investigations').set({ due_on: '2026-01-01' }).where('incident_id', '=', w.c.id).execute();
+    const page = await w.specialist.client.get('/cases/overdue');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, new RegExp(w.c.reference));
+    assert.match((await w.manager.client.get('/cases/overdue')).body, new RegExp(w.c.reference));
+    assert.doesNotMatch((await w.otherManager.client.get('/cases/overdue')).body, new RegExp(w.c.reference));
+
+    const first = await t.services.cases.escalateOverdue(new Date(), systemActor);
+    const mine = first.escalated.find((e) => e.reference === w.c.reference);
+    assert.ok(mine);
+    const toManager = await sink.waitFor(w.manager.user.email);
+    assert.match(toManager.subject, new RegExp(w.c.reference));
+    assert.doesNotMatch(toManager.text, /Pat Example|ward clerk/);
+    await sink.waitFor(w.specialist.user.email);
+    const second = await t.services.cases.escalateOverdue(new Date(), systemActor);
+    assert.equal(
+      second.escalated.find((e) => e.reference === w.c.reference),
+      undefined,
+    );
+    assert.equal(sink.to(w.manager.user.email).length, 1);
+    assert.equal(await auditCount('case.escalate_overdue', w.c.id), 1);
+
+    // with a repeat interval set, it is sent again once the interval has passed
+    await w.specialist.client.json('PUT', '/api/v1/cases/settings', { investigationDays: 14, escalationRepeatDays: 3 });
+    const tooSoon = await t.services.cases.escalateOverdue(new Date(Date.now() + 86_400_000), systemActor);
+    assert.equal(
+      tooSoon.escalated.find((e) => e.reference === w.c.reference),
+      undefined,
+    );
+    const later = await t.services.cases.escalateOverdue(new Date(Date.now() + 4 * 86_400_000), systemActor);
+    assert.ok(later.escalated.find((e) => e.reference === w.c.reference));
+    await sink.waitFor(w.manager.user.email, { skip: 1 });
+  });
+
+  test('a completed investigation is not overdue', async () => {
+    const w = await world();
+    await triaged(w);
+    await db.updateTable('case_investigations').set({ due_on: '2026-01-01', completed_at: new Date() }).where('incident_id', '=', w.c.id).execute();
+    const r = await t.services.cases.escalateOverdue(new Date(), systemActor);
+    assert.equal(
+      r.escalated.find((e) => e.reference === w.c.reference),
+      undefined,
+    );
+  });
+});
+
+test('corrections keep the previous narrative as a version', async () => {
+  const w = await world();
+  const bad = await w.specialist.client.post(`/cases/${w.c.id}/correction`, { narrative: 'Corrected', correctionReason: '' });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(await count('incident_versions', w.c.id), 0);
+  const ok = await w.specialist.client.post(`/cases/${w.c.id}/correction`, {
+    narrative: 'The visitor pushed the ward clerk once.',
+    correctionReason: 'Reporter clarified',
+  });
+  assert.equal(ok.statusCode, 303);
+  const v = await db.selectFrom('incident_versions').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+  assert.match((v.snapshot as { narrative: string }).narrative, /shouted at and then pushed/);
+  assert.equal((await row(w.c.id)).narrative, 'The visitor pushed the ward clerk once.');
+  // nothing is deleted
+  await assert.rejects(db.deleteFrom('incident_versions').where('incident_id', '=', w.c.id).execute(), /append-only/);
+});
+
+test('`warden escalate-overdue` (run by cron) e-mails about overdue investigations', async () => {
+  const w = await world();
+  await triaged(w);
+  await db.updateTable('case_investigations').set({ due_on: '2026-02-01' }).where('incident_id', '=', w.c.id).execute();
+  let out = '';
+  const code = await main(['escalate-overdue'], {
+    out: (text) => (out += `${text}\n`),
+    err: () => {},
+    env: { DATABASE_URL: t.db.url, SMTP_URL: sink.url, WARDEN_DATA_DIR: dataDir },
+  });
+  assert.equal(code, 0);
+  assert.match(out, new RegExp(`escalated ${w.c.reference} to 2 recipient`));
+  await sink.waitFor(w.manager.user.email);
+  await sink.waitFor(w.specialist.user.email);
+});
+
+test('every case form refuses an empty submission with the error summary, and writes nothing', async () => {
+  const w = await world();
+  await triaged(w);
+  const before = await row(w.c.id);
+  for (const path of ['status', 'triage', 'correction', 'log', 'sanctions', 'no-sanction', 'redress', 'attachments']) {
+    const res = await w.specialist.client.post(`/cases/${w.c.id}/${path}`, {});
+    assert.equal(res.statusCode, 400, path);
+    assert.match(res.body, /There is a problem/, path);
+  }
+  const settings = await w.specialist.client.post('/cases/settings', { investigationDays: 'two weeks' });
+  assert.equal(settings.statusCode, 400);
+  assert.match(settings.body, /href="#investigationDays"/);
+  const after = await row(w.c.id);
+  assert.deepEqual([after.version, after.status, after.updated_at], [before.version, before.status, before.updated_at]);
+  for (const table of ['incident_versions', 'case_log_entries', 'case_sanctions', 'case_attachments', 'case_outcomes'] as const)
+    assert.equal(await count(table, w.c.id), 0, table);
+  assert.equal((await db.selectFrom('case_settings').selectAll().where('org_id', '=', w.org.id).execute()).length, 0);
+});
+
+test('the JSON API gives the SMD the case without personal data', async () => {
+  const w = await world();
+  const res = await w.smd.client.get(`/api/v1/cases/${w.c.id}`);
+  assert.equal(res.statusCode, 200);
+  const body = res.json();
+  assert.equal(body.reference, w.c.reference);
+  assert.equal(body.report.narrative, null);
+  assert.equal(body.personalData, false);
+  const spec = (await w.specialist.client.get(`/api/v1/cases/${w.c.id}`)).json();
+  assert.match(spec.report.narrative, /ward clerk/);
+});

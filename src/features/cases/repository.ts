@@ -1,0 +1,188 @@
+import { sql } from 'kysely';
+import type { Tx } from '../../db/database.ts';
+
+/** The only code of case management that touches Kysely. Every query runs in a scoped transaction (tenancy.ts). */
+export const casesRepository = {
+  /** The case, whole, with the names of its site and department; locked for update when `lock`. */
+  find(tx: Tx, orgId: string, id: string, lock = false) {
+    let q = tx
+      .selectFrom('incidents as i')
+      .leftJoin('sites as s', 's.id', 'i.site_id')
+      .leftJoin('departments as d', 'd.id', 'i.department_id')
+      .selectAll('i')
+      .select(['s.name as site_name', 'd.name as department_name'])
+      .where('i.org_id', '=', orgId)
+      .where('i.id', '=', id);
+    if (lock) q = q.forUpdate('i');
+    return q.executeTakeFirst();
+  },
+  settings(tx: Tx, orgId: string) {
+    return tx.selectFrom('case_settings').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+  },
+  upsertSettings(tx: Tx, orgId: string, investigationDays: number, escalationRepeatDays: number | null) {
+    const set = { investigation_days: investigationDays, escalation_repeat_days: escalationRepeatDays, updated_at: new Date() };
+    return tx
+      .insertInto('case_settings')
+      .values({ org_id: orgId, ...set })
+      .onConflict((oc) => oc.column('org_id').doUpdateSet(set))
+      .execute();
+  },
+  /** Active users holding `role` in the organisation. */
+  usersWithRole(tx: Tx, orgId: string, role: string) {
+    return tx
+      .selectFrom('user_roles as r')
+      .innerJoin('users as u', 'u.id', 'r.user_id')
+      .select(['u.id', 'u.name', 'u.email'])
+      .where('r.org_id', '=', orgId)
+      .where('r.role', '=', role)
+      .where('u.is_active', '=', true)
+      .orderBy('u.name')
+      .execute();
+  },
+  userNames(tx: Tx, ids: string[]) {
+    if (!ids.length) return Promise.resolve([] as { id: string; name: string }[]);
+    return tx.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).execute();
+  },
+  events(tx: Tx, orgId: string, id: string) {
+    return tx.selectFrom('incident_events').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).orderBy('at').execute();
+  },
+  versions(tx: Tx, orgId: string, id: string) {
+    return tx.selectFrom('incident_versions').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).orderBy('version').execute();
+  },
+  insertEvent(tx: Tx, v: { orgId: string; incidentId: string; actorId: string | null; from: string; to: string; reason: string | null }) {
+    return tx
+      .insertInto('incident_events')
+      .values({ org_id: v.orgId, incident_id: v.incidentId, actor_id: v.actorId, from_status: v.from, to_status: v.to, reason: v.reason })
+      .execute();
+  },
+  insertVersion(tx: Tx, v: { orgId: string; incidentId: string; version: number; snapshot: unknown; reason: string; changedBy: string | null }) {
+    return tx
+      .insertInto('incident_versions')
+      .values({
+        org_id: v.orgId,
+        incident_id: v.incidentId,
+        version: v.version,
+        snapshot: JSON.stringify(v.snapshot),
+        reason: v.reason,
+        changed_by: v.changedBy,
+      } as never)
+      .execute();
+  },
+  updateIncident(tx: Tx, orgId: string, id: string, set: Record<string, unknown>) {
+    return tx
+      .updateTable('incidents')
+      .set(set as never)
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .execute();
+  },
+  investigation(tx: Tx, orgId: string, id: string) {
+    return tx.selectFrom('case_investigations').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).executeTakeFirst();
+  },
+  upsertAssignment(tx: Tx, v: { orgId: string; incidentId: string; managerId: string; dueOn: string; assignedBy: string | null }) {
+    return tx
+      .insertInto('case_investigations')
+      .values({ org_id: v.orgId, incident_id: v.incidentId, manager_id: v.managerId, due_on: v.dueOn, assigned_by: v.assignedBy })
+      .onConflict((oc) =>
+        oc.column('incident_id').doUpdateSet({ manager_id: v.managerId, due_on: v.dueOn, assigned_by: v.assignedBy, assigned_at: sql`now()` as never }),
+      )
+      .execute();
+  },
+  updateInvestigation(tx: Tx, orgId: string, id: string, set: Record<string, unknown>) {
+    return tx
+      .updateTable('case_investigations')
+      .set(set as never)
+      .where('org_id', '=', orgId)
+      .where('incident_id', '=', id)
+      .execute();
+  },
+  log(tx: Tx, orgId: string, id: string) {
+    return tx.selectFrom('case_log_entries').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).orderBy('created_at').execute();
+  },
+  insertLog(tx: Tx, v: Record<string, unknown>) {
+    return tx
+      .insertInto('case_log_entries')
+      .values(v as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+  },
+  attachments(tx: Tx, orgId: string, id: string) {
+    return tx.selectFrom('case_attachments').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).orderBy('uploaded_at').execute();
+  },
+  attachment(tx: Tx, orgId: string, incidentId: string, id: string) {
+    return tx
+      .selectFrom('case_attachments')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('incident_id', '=', incidentId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  },
+  insertAttachment(tx: Tx, v: Record<string, unknown>) {
+    return tx
+      .insertInto('case_attachments')
+      .values(v as never)
+      .execute();
+  },
+  sanctions(tx: Tx, orgId: string, id: string) {
+    return tx.selectFrom('case_sanctions').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).orderBy('created_at').execute();
+  },
+  insertSanction(tx: Tx, v: Record<string, unknown>) {
+    return tx
+      .insertInto('case_sanctions')
+      .values(v as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+  },
+  outcome(tx: Tx, orgId: string, id: string) {
+    return tx.selectFrom('case_outcomes').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).executeTakeFirst();
+  },
+  upsertOutcome(tx: Tx, orgId: string, id: string, set: Record<string, unknown>) {
+    return tx
+      .insertInto('case_outcomes')
+      .values({ org_id: orgId, incident_id: id, ...set } as never)
+      .onConflict((oc) => oc.column('incident_id').doUpdateSet(set as never))
+      .execute();
+  },
+
+  /**
+   * Open manager's investigations past their due date (before `today`, `YYYY-MM-DD`), with the last escalation
+   * sent for the current due date. `orgId` limits to one organisation; without it, every organisation (the
+   * escalation run, in a deployment-wide transaction).
+   */
+  overdue(tx: Tx, today: string, orgId?: string, managerId?: string) {
+    let q = tx
+      .selectFrom('case_investigations as ci')
+      .innerJoin('incidents as i', 'i.id', 'ci.incident_id')
+      .innerJoin('users as m', 'm.id', 'ci.manager_id')
+      .select((eb) => [
+        'i.id',
+        'i.org_id',
+        'i.reference',
+        'i.status',
+        'i.category',
+        'i.severity',
+        'ci.due_on',
+        'ci.manager_id',
+        'm.name as manager_name',
+        'm.email as manager_email',
+        eb
+          .selectFrom('case_escalations as e')
+          .select((e) => e.fn.max('e.sent_at').as('last'))
+          .whereRef('e.incident_id', '=', 'ci.incident_id')
+          .whereRef('e.due_on', '=', 'ci.due_on')
+          .as('last_escalated_at'),
+      ])
+      .where('ci.completed_at', 'is', null)
+      .where('ci.due_on', '<', today)
+      .where('i.status', 'not in', ['closed', 'closed_nfa'])
+      .orderBy('ci.due_on')
+      .orderBy('i.reference');
+    if (orgId) q = q.where('i.org_id', '=', orgId);
+    if (managerId) q = q.where('ci.manager_id', '=', managerId);
+    return q.limit(2000).execute();
+  },
+  insertEscalation(tx: Tx, v: { orgId: string; incidentId: string; dueOn: string; recipients: string[] }) {
+    return tx.insertInto('case_escalations').values({ org_id: v.orgId, incident_id: v.incidentId, due_on: v.dueOn, recipients: v.recipients }).execute();
+  },
+};

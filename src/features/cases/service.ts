@@ -1,0 +1,670 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Database, Tx } from '../../db/database.ts';
+import { CATEGORY_DEFINITIONS, canTransition, type IncidentCategory, type IncidentStatus, londonParts, STATUS_LABELS } from '../../domain/incidents.ts';
+import { redactIncident } from '../../domain/personal-data.ts';
+import { authorize } from '../../platform/access/policy.ts';
+import { type Actor, type Role, systemActor } from '../../platform/access/roles.ts';
+import { audit } from '../../platform/audit.ts';
+import { type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import type { Mailer } from '../../platform/mail.ts';
+import { inScope } from '../../platform/tenancy.ts';
+import { parse } from '../../platform/validation.ts';
+import { personalAccess } from '../cases-list/personal-data.ts';
+import { incidentsRepository } from '../incidents/repository.ts';
+import { detail } from '../incidents/service.ts';
+import { casesRepository as repo } from './repository.ts';
+import {
+  correction,
+  investigation,
+  LOG_KIND_LABELS,
+  logEntry,
+  noSanction,
+  REDRESS_ROUTE_LABELS,
+  redress,
+  SANCTIONS,
+  type Sanction,
+  SEVERITY_LABELS,
+  sanction as sanctionSchema,
+  settings as settingsSchema,
+  statusChange,
+  support,
+  triage,
+} from './schema.ts';
+
+type Member = Extract<Actor, { kind: 'user' }> & { orgId: string };
+
+/** Days a manager's investigation is given when the organisation has not set its own (`002 std 4.1`: timely). */
+export const DEFAULT_INVESTIGATION_DAYS = 14;
+/** Largest attachment accepted. */
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
+/** Allowed attachment types: photos and PDF documents, recognised by their first bytes as well as their name. */
+const FILE_TYPES = [
+  { type: 'image/jpeg', extensions: ['.jpg', '.jpeg'], magic: [0xff, 0xd8, 0xff] },
+  { type: 'image/png', extensions: ['.png'], magic: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] },
+  { type: 'application/pdf', extensions: ['.pdf'], magic: [0x25, 0x50, 0x44, 0x46, 0x2d] },
+] as const;
+
+/** The content type of an upload, or a message saying why it is refused. Name and content must agree. */
+export function detectFileType(fileName: string, data: Buffer): { type: string } | { error: string } {
+  const lower = fileName.toLowerCase();
+  const byName = FILE_TYPES.find((t) => t.extensions.some((e) => lower.endsWith(e)));
+  if (!byName) return { error: 'The file must be a photo (JPEG or PNG) or a PDF document' };
+  const byContent = FILE_TYPES.find((t) => t.magic.every((b, i) => data[i] === b));
+  if (!byContent || byContent.type !== byName.type) return { error: `The file's content is not a ${byName.extensions[0]?.slice(1).toUpperCase()} file` };
+  return { type: byName.type };
+}
+
+/** Today's date in England as `YYYY-MM-DD`, plus `days`. */
+export function londonDay(instant: Date, days = 0): string {
+  const p = londonParts(instant);
+  return new Date(Date.UTC(p.year, p.month - 1, p.day + days)).toISOString().slice(0, 10);
+}
+
+const CLOSED: IncidentStatus[] = ['closed', 'closed_nfa'];
+
+export type CasesDeps = { mailer: Mailer; attachmentsDir: string; baseUrl?: string };
+
+/** What a case looked like before a correction: its report columns, kept in `incident_versions`. */
+function snapshot(row: Record<string, unknown>) {
+  const { search: _s, site_name: _a, department_name: _b, ...rest } = row;
+  return rest;
+}
+
+/**
+ * Case management (SPEC C3): triage, status changes along STATUS_TRANSITIONS, corrections as new versions, the
+ * manager's investigation, the LSMS log, attachments, sanctions, redress, victim support and feedback, lessons
+ * learned, and overdue escalation. Every method checks access first; every write is audited in its transaction,
+ * and so is every read of a case's personal data.
+ */
+export function casesService(db: Database, deps: CasesDeps) {
+  const member = (actor: Actor | null, action: 'case.read' | 'case.manage' | 'case.investigate'): Member => {
+    const a = authorize(actor, action, actor?.kind === 'user' ? actor.orgId : undefined);
+    if (a.kind !== 'user' || !a.orgId) throw forbidden('Cases are handled by a person acting for an organisation.');
+    return a as Member;
+  };
+  const has = (a: Member, role: Role) => a.roles.includes(role);
+  const seesAll = (a: Member) => has(a, 'security_specialist') || has(a, 'smd');
+
+  /** The case if `a` may read it: the security team and SMD any case of theirs; a manager only the cases assigned. */
+  async function readable(tx: Tx, a: Member, id: string, lock = false) {
+    const row = await repo.find(tx, a.orgId, id, lock);
+    if (!row || (!seesAll(a) && row.assigned_manager_id !== a.userId)) throw notFound('case');
+    return row;
+  }
+  async function managed(tx: Tx, a: Member, id: string) {
+    const row = await repo.find(tx, a.orgId, id, true);
+    if (!row) throw notFound('case');
+    return row;
+  }
+  const caseAudit = (tx: Tx, a: Member, action: string, id: string, detailValue: Record<string, unknown>) =>
+    audit(tx, a, { action, orgId: a.orgId, objectType: 'incident', objectId: id, detail: detailValue });
+
+  /** Runs a write on a case the security team manages. */
+  function manage<T>(actor: Actor | null, id: string, fn: (tx: Tx, a: Member, row: NonNullable<Awaited<ReturnType<typeof repo.find>>>) => Promise<T>) {
+    const a = member(actor, 'case.manage');
+    return inScope(db, { orgId: a.orgId }, async (tx) => fn(tx, a, await managed(tx, a, id)));
+  }
+
+  return {
+    /**
+     * The case page: the report (with personal data only as the viewer may see it; the read is audited), status
+     * history, versions, the manager's investigation, log, attachments, sanctions, redress, support and feedback.
+     */
+    async get(actor: Actor | null, id: string) {
+      const a = member(actor, 'case.read');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const row = await readable(tx, a, id);
+        const [people, events, versions, inv, log, attachments, sanctions, outcome, settings] = await Promise.all([
+          incidentsRepository.people(tx, a.orgId, id),
+          repo.events(tx, a.orgId, id),
+          repo.versions(tx, a.orgId, id),
+          repo.investigation(tx, a.orgId, id),
+          repo.log(tx, a.orgId, id),
+          repo.attachments(tx, a.orgId, id),
+          repo.sanctions(tx, a.orgId, id),
+          repo.outcome(tx, a.orgId, id),
+          repo.settings(tx, a.orgId),
+        ]);
+        const fields = await personalAccess(tx, a, {
+          id,
+          orgId: a.orgId,
+          reference: row.reference,
+          submitter: row.submitter,
+          assignedManagerId: row.assigned_manager_id,
+        });
+        const personal = fields.has('narrative');
+        const ids = [
+          ...events.map((e) => e.actor_id),
+          ...versions.map((v) => v.changed_by),
+          ...log.map((l) => l.author_id),
+          ...attachments.map((x) => x.uploaded_by),
+          inv?.manager_id,
+        ].filter((x): x is string => !!x);
+        const names = new Map((await repo.userNames(tx, [...new Set(ids)])).map((u) => [u.id, u.name]));
+        const nameOf = (x: string | null | undefined) => (x ? (names.get(x) ?? 'Unknown user') : 'Warden');
+        const canManage = has(a, 'security_specialist');
+        const status = row.status as IncidentStatus;
+        const today = londonDay(new Date());
+        return {
+          id,
+          reference: row.reference,
+          status,
+          statusLabel: STATUS_LABELS[status],
+          category: row.category as IncidentCategory,
+          categoryLabel: CATEGORY_DEFINITIONS[row.category as IncidentCategory].label,
+          severity: row.severity,
+          severityLabel: row.severity ? SEVERITY_LABELS[row.severity as keyof typeof SEVERITY_LABELS] : null,
+          version: row.version,
+          lessonsLearned: row.lessons_learned,
+          personalData: personal,
+          report: redactIncident(detail(row, people, events), fields),
+          allowedTransitions: canManage
+            ? (['triaged', 'under_investigation', 'awaiting_decision', 'closed', 'closed_nfa'] as const).filter(
+                (t) => t !== 'triaged' && canTransition(status, t),
+              )
+            : [],
+          history: events.map((e) => ({
+            at: e.at,
+            from: e.from_status,
+            to: e.to_status,
+            toLabel: STATUS_LABELS[e.to_status as IncidentStatus] ?? e.to_status,
+            by: nameOf(e.actor_id),
+            reason: e.reason,
+          })),
+          versions: versions.map((v) => ({ version: v.version, changedAt: v.changed_at, by: nameOf(v.changed_by), reason: v.reason })),
+          investigation: inv
+            ? {
+                managerId: inv.manager_id,
+                managerName: nameOf(inv.manager_id),
+                dueOn: inv.due_on,
+                overdue: !inv.completed_at && inv.due_on < today && !CLOSED.includes(status),
+                findings: personal ? inv.findings : null,
+                contributingFactors: personal ? inv.contributing_factors : null,
+                actionsTaken: personal ? inv.actions_taken : null,
+                welfareSupport: personal ? inv.welfare_support : null,
+                completedAt: inv.completed_at,
+              }
+            : null,
+          log: log.map((l) => ({
+            id: l.id,
+            kind: l.kind,
+            kindLabel: LOG_KIND_LABELS[l.kind as keyof typeof LOG_KIND_LABELS],
+            occurredOn: l.occurred_on,
+            text: personal ? l.text : null,
+            crimeReference: personal ? l.crime_reference : null,
+            officer: personal ? l.officer : null,
+            cpsDecision: personal ? l.cps_decision : null,
+            by: nameOf(l.author_id),
+            createdAt: l.created_at,
+          })),
+          attachments: attachments.map((x) => ({
+            id: x.id,
+            fileName: x.file_name,
+            contentType: x.content_type,
+            sizeBytes: x.size_bytes,
+            description: x.description,
+            by: nameOf(x.uploaded_by),
+            uploadedAt: x.uploaded_at,
+          })),
+          canDownload: canManage || row.assigned_manager_id === a.userId,
+          sanctions: sanctions.map((s) => ({
+            id: s.id,
+            kind: s.kind,
+            sanction: s.sanction,
+            label: SANCTIONS[s.sanction as Sanction]?.label ?? s.sanction,
+            decidedOn: s.decided_on,
+            outcome: s.outcome,
+            publicise: s.publicise,
+            publicityReason: s.publicity_reason,
+          })),
+          noSanction: outcome?.no_sanction_reasons
+            ? { adviceFrom: outcome.no_sanction_advice_from, advice: outcome.no_sanction_advice, reasons: outcome.no_sanction_reasons }
+            : null,
+          redress:
+            outcome?.redress_route != null
+              ? {
+                  soughtPence: outcome.redress_sought_pence,
+                  recoveredPence: outcome.redress_recovered_pence,
+                  route: outcome.redress_route,
+                  routeLabel: REDRESS_ROUTE_LABELS[outcome.redress_route as keyof typeof REDRESS_ROUTE_LABELS],
+                }
+              : null,
+          support: {
+            supportOffered: outcome?.support_offered ?? null,
+            supportOfferedOn: outcome?.support_offered_on ?? null,
+            supportTakenUp: outcome?.support_taken_up ?? null,
+            acknowledgementSentOn: outcome?.acknowledgement_sent_on ?? null,
+            feedbackOn: outcome?.feedback_on ?? null,
+            feedbackSummary: outcome?.feedback_summary ?? null,
+          },
+          canManage,
+          canInvestigate: has(a, 'manager') && row.assigned_manager_id === a.userId && !inv?.completed_at,
+          managers: canManage ? await repo.usersWithRole(tx, a.orgId, 'manager') : [],
+          defaultDueOn: londonDay(new Date(), settings?.investigation_days ?? DEFAULT_INVESTIGATION_DAYS),
+        };
+      });
+    },
+
+    /**
+     * Moves the case along STATUS_TRANSITIONS, recording who, when and why. Closing (either way) and reopening
+     * need a reason; closing needs the lessons learned (`000 §6.1.5`) and either a sanction or the advice received
+     * and the reasons none was applied (`002 std 4.2`).
+     */
+    async changeStatus(actor: Actor | null, id: string, raw: unknown) {
+      return manage(actor, id, async (tx, a, row) => {
+        const input = parse(statusChange, raw);
+        const from = row.status as IncidentStatus;
+        const to = input.to;
+        if (to === 'triaged')
+          throw invalid([{ field: 'to', message: 'Triage the case with the triage form: category, severity and the manager investigating' }]);
+        if (!canTransition(from, to))
+          throw invalid([
+            { field: 'to', message: `A case that is ${STATUS_LABELS[from].toLowerCase()} cannot be moved to ${STATUS_LABELS[to].toLowerCase()}` },
+          ]);
+        const closing = CLOSED.includes(to);
+        const reopening = CLOSED.includes(from);
+        const problems: FieldError[] = [];
+        if ((closing || reopening) && !input.statusReason)
+          problems.push({ field: 'statusReason', message: closing ? 'Enter why the case is being closed' : 'Enter why the case is being reopened' });
+        if (closing && !input.lessonsLearned) problems.push({ field: 'lessonsLearned', message: 'Enter the lessons learned before closing the case' });
+        if (closing) {
+          const [sanctions, outcome] = await Promise.all([repo.sanctions(tx, a.orgId, id), repo.outcome(tx, a.orgId, id)]);
+          if (!sanctions.length && !outcome?.no_sanction_reasons)
+            problems.push({
+              field: 'to',
+              message: 'Record the sanction applied, or the advice received and the reasons no sanction was applied, before closing the case',
+            });
+        }
+        if (problems.length) throw invalid(problems);
+        await repo.updateIncident(tx, a.orgId, id, {
+          status: to,
+          status_changed_at: new Date(),
+          ...(closing ? { closed_at: new Date(), lessons_learned: input.lessonsLearned } : {}),
+          ...(reopening ? { closed_at: null } : {}),
+        });
+        await repo.insertEvent(tx, { orgId: a.orgId, incidentId: id, actorId: a.userId, from, to, reason: input.statusReason ?? null });
+        await caseAudit(tx, a, 'case.status_change', id, { reference: row.reference, from, to });
+        return { status: to };
+      });
+    },
+
+    /**
+     * Triage by the security specialist: category confirmed or changed (a change needs a reason and keeps the old
+     * report as a version), severity, and the manager's investigation with its due date (default: the
+     * organisation's number of days). A reported case moves to triaged; a later triage reassigns.
+     */
+    async triage(actor: Actor | null, id: string, raw: unknown) {
+      return manage(actor, id, async (tx, a, row) => {
+        const input = parse(triage, raw);
+        const problems: FieldError[] = [];
+        if (CLOSED.includes(row.status as IncidentStatus)) problems.push({ field: 'category', message: 'Reopen the case before triaging it again' });
+        const changed = input.category !== row.category;
+        if (changed && !input.categoryReason) problems.push({ field: 'categoryReason', message: 'Enter why the type of incident is being changed' });
+        const managers = await repo.usersWithRole(tx, a.orgId, 'manager');
+        if (!managers.some((m) => m.id === input.managerId)) problems.push({ field: 'managerId', message: 'Select a manager of your organisation' });
+        const settings = await repo.settings(tx, a.orgId);
+        const dueOn = input.dueOn ?? londonDay(new Date(), settings?.investigation_days ?? DEFAULT_INVESTIGATION_DAYS);
+        if (input.dueOn && input.dueOn < londonDay(new Date())) problems.push({ field: 'dueOn', message: 'The due date must be today or in the future' });
+        if (problems.length) throw invalid(problems);
+        if (changed) {
+          await repo.insertVersion(tx, {
+            orgId: a.orgId,
+            incidentId: id,
+            version: row.version,
+            snapshot: snapshot(row),
+            reason: `Type of incident changed from ${CATEGORY_DEFINITIONS[row.category as IncidentCategory].label} to ${CATEGORY_DEFINITIONS[input.category].label}: ${input.categoryReason}`,
+            changedBy: a.userId,
+          });
+        }
+        await repo.updateIncident(tx, a.orgId, id, {
+          severity: input.severity,
+          assigned_manager_id: input.managerId,
+          investigation_due_on: dueOn,
+          ...(changed ? { category: input.category, version: row.version + 1 } : {}),
+          ...(row.status === 'reported' ? { status: 'triaged', status_changed_at: new Date() } : {}),
+        });
+        await repo.upsertAssignment(tx, { orgId: a.orgId, incidentId: id, managerId: input.managerId, dueOn, assignedBy: a.userId });
+        if (row.status === 'reported')
+          await repo.insertEvent(tx, {
+            orgId: a.orgId,
+            incidentId: id,
+            actorId: a.userId,
+            from: 'reported',
+            to: 'triaged',
+            reason: `Triaged: ${SEVERITY_LABELS[input.severity]} severity`,
+          });
+        await caseAudit(tx, a, 'case.triage', id, {
+          reference: row.reference,
+          category: { from: row.category, to: input.category },
+          severity: input.severity,
+          managerId: input.managerId,
+          dueOn,
+        });
+        return { dueOn };
+      });
+    },
+
+    /** Corrects the narrative: the report as it was is kept as a version, with who, when and why. */
+    async correct(actor: Actor | null, id: string, raw: unknown) {
+      return manage(actor, id, async (tx, a, row) => {
+        const input = parse(correction, raw);
+        await repo.insertVersion(tx, {
+          orgId: a.orgId,
+          incidentId: id,
+          version: row.version,
+          snapshot: snapshot(row),
+          reason: input.correctionReason,
+          changedBy: a.userId,
+        });
+        await repo.updateIncident(tx, a.orgId, id, { narrative: input.narrative, version: row.version + 1 });
+        await caseAudit(tx, a, 'case.correct', id, { reference: row.reference, version: row.version + 1 });
+        return { version: row.version + 1 };
+      });
+    },
+
+    /** The assigned manager records the investigation (findings, contributing factors, actions, welfare) and may complete it. */
+    async recordInvestigation(actor: Actor | null, id: string, raw: unknown) {
+      const a = member(actor, 'case.investigate');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const row = await repo.find(tx, a.orgId, id, true);
+        if (!row || row.assigned_manager_id !== a.userId) throw notFound('case');
+        const input = parse(investigation, raw);
+        const inv = await repo.investigation(tx, a.orgId, id);
+        if (!inv || inv.manager_id !== a.userId) throw notFound('case');
+        if (inv.completed_at) throw invalid([{ field: 'findings', message: 'This investigation has been completed and can no longer be changed' }]);
+        const complete = input.complete === 'yes';
+        if (complete && !input.findings) throw invalid([{ field: 'findings', message: 'Enter the findings before completing the investigation' }]);
+        await repo.updateInvestigation(tx, a.orgId, id, {
+          findings: input.findings ?? null,
+          contributing_factors: input.contributingFactors ?? null,
+          actions_taken: input.actionsTaken ?? null,
+          welfare_support: input.welfareSupport ?? null,
+          ...(complete ? { completed_at: new Date(), completed_by: a.userId } : {}),
+        });
+        await caseAudit(tx, a, complete ? 'case.investigation_complete' : 'case.investigation_update', id, { reference: row.reference });
+        return { completed: complete };
+      });
+    },
+
+    /** Appends to the LSMS investigation log (never changed or deleted). */
+    async addLogEntry(actor: Actor | null, id: string, raw: unknown) {
+      return manage(actor, id, async (tx, a, row) => {
+        const input = parse(logEntry, raw);
+        const r = await repo.insertLog(tx, {
+          org_id: a.orgId,
+          incident_id: id,
+          kind: input.kind,
+          occurred_on: input.occurredOn,
+          text: input.entryText,
+          crime_reference: input.kind === 'police' ? (input.crimeReference ?? null) : null,
+          officer: input.kind === 'police' ? (input.officer ?? null) : null,
+          cps_decision: input.kind === 'police' ? (input.cpsDecision ?? null) : null,
+          author_id: a.userId,
+        });
+        await caseAudit(tx, a, 'case.log_add', id, { reference: row.reference, entry: r.id, kind: input.kind });
+        return { id: r.id };
+      });
+    },
+
+    /** Records a sanction with its outcome and publicity decision (`002 std 4.2`; `003 §6.4–6.5`). */
+    async addSanction(actor: Actor | null, id: string, raw: unknown) {
+      return manage(actor, id, async (tx, a, row) => {
+        const input = parse(sanctionSchema, raw);
+        const r = await repo.insertSanction(tx, {
+          org_id: a.orgId,
+          incident_id: id,
+          kind: SANCTIONS[input.sanction].kind,
+          sanction: input.sanction,
+          decided_on: input.decidedOn,
+          outcome: input.outcome,
+          publicise: input.publicise === 'yes',
+          publicity_reason: input.publicityReason,
+          recorded_by: a.userId,
+        });
+        await caseAudit(tx, a, 'case.sanction_add', id, { reference: row.reference, sanction: input.sanction, publicise: input.publicise === 'yes' });
+        return { id: r.id };
+      });
+    },
+
+    /** `002 std 4.2`: where no sanction is applied, the advice received (and from whom) and the reasons. */
+    async recordNoSanction(actor: Actor | null, id: string, raw: unknown) {
+      return manage(actor, id, async (tx, a, row) => {
+        const input = parse(noSanction, raw);
+        await repo.upsertOutcome(tx, a.orgId, id, {
+          no_sanction_advice_from: input.adviceFrom,
+          no_sanction_advice: input.advice,
+          no_sanction_reasons: input.noSanctionReasons,
+          updated_by: a.userId,
+        });
+        await caseAudit(tx, a, 'case.no_sanction', id, { reference: row.reference });
+        return { ok: true as const };
+      });
+    },
+
+    /** Redress: amounts in pence, and the route. */
+    async recordRedress(actor: Actor | null, id: string, raw: unknown) {
+      return manage(actor, id, async (tx, a, row) => {
+        const input = parse(redress, raw);
+        await repo.upsertOutcome(tx, a.orgId, id, {
+          redress_sought_pence: input.soughtPence ?? null,
+          redress_recovered_pence: input.recoveredPence ?? null,
+          redress_route: input.route,
+          updated_by: a.userId,
+        });
+        await caseAudit(tx, a, 'case.redress', id, {
+          reference: row.reference,
+          route: input.route,
+          soughtPence: input.soughtPence,
+          recoveredPence: input.recoveredPence,
+        });
+        return { ok: true as const };
+      });
+    },
+
+    /**
+     * Victim support and feedback (`000` Appendix 1, `003 §7.5`). The support offered and the outcome fed back are
+     * also written to the report, where the reporter sees them on their own page (`000 §7.2.6`).
+     */
+    async recordSupport(actor: Actor | null, id: string, raw: unknown) {
+      return manage(actor, id, async (tx, a, row) => {
+        const input = parse(support, raw);
+        await repo.upsertOutcome(tx, a.orgId, id, {
+          support_offered: input.supportOffered ?? null,
+          support_offered_on: input.supportOfferedOn ?? null,
+          support_taken_up: input.supportTakenUp === undefined ? null : input.supportTakenUp === 'yes',
+          acknowledgement_sent_on: input.acknowledgementSentOn ?? null,
+          feedback_on: input.feedbackOn ?? null,
+          feedback_summary: input.feedbackSummary ?? null,
+          updated_by: a.userId,
+        });
+        await repo.updateIncident(tx, a.orgId, id, {
+          support_offered: input.supportOffered ? `${input.supportOffered} (offered ${input.supportOfferedOn})` : null,
+          outcome_summary: input.feedbackSummary ?? null,
+        });
+        await caseAudit(tx, a, 'case.support', id, {
+          reference: row.reference,
+          supportOffered: !!input.supportOffered,
+          acknowledged: !!input.acknowledgementSentOn,
+          fedBack: !!input.feedbackOn,
+        });
+        return { ok: true as const };
+      });
+    },
+
+    /**
+     * Stores an attachment outside the web root (`<attachmentsDir>/<org>/<id>`). Only JPEG and PNG photos and PDF
+     * documents are accepted, recognised by content as well as by name, up to MAX_ATTACHMENT_BYTES.
+     */
+    async uploadAttachment(
+      actor: Actor | null,
+      id: string,
+      file: { fileName: string; data: Buffer; truncated: boolean } | null,
+      raw: { description?: unknown } = {},
+    ) {
+      const a = member(actor, 'case.manage');
+      const problems: FieldError[] = [];
+      let type = '';
+      if (!file?.fileName || file.data.length === 0) problems.push({ field: 'file', message: 'Select a file to upload' });
+      else if (file.truncated || file.data.length > MAX_ATTACHMENT_BYTES) problems.push({ field: 'file', message: 'The file must be smaller than 10 MB' });
+      else {
+        const t = detectFileType(file.fileName, file.data);
+        if ('error' in t) problems.push({ field: 'file', message: t.error });
+        else type = t.type;
+      }
+      const description = typeof raw.description === 'string' && raw.description.trim() ? raw.description.trim().slice(0, 500) : null;
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const row = await managed(tx, a, id);
+        if (problems.length || !file) throw invalid(problems);
+        const attachmentId = randomUUID();
+        const dir = join(deps.attachmentsDir, a.orgId);
+        const path = join(dir, attachmentId);
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await writeFile(path, file.data, { mode: 0o600, flag: 'wx' });
+        try {
+          const fileName = file.fileName
+            .replace(/[\\/]/g, '_')
+            .replace(/[^\x20-\x7e]/g, '_')
+            .slice(-200);
+          const sha256 = createHash('sha256').update(file.data).digest('hex');
+          await repo.insertAttachment(tx, {
+            id: attachmentId,
+            org_id: a.orgId,
+            incident_id: id,
+            file_name: fileName,
+            content_type: type,
+            size_bytes: file.data.length,
+            sha256,
+            description,
+            uploaded_by: a.userId,
+          });
+          await caseAudit(tx, a, 'case.attachment_upload', id, {
+            reference: row.reference,
+            attachment: attachmentId,
+            contentType: type,
+            size: file.data.length,
+            sha256,
+          });
+        } catch (err) {
+          await unlink(path).catch(() => {});
+          throw err;
+        }
+        return { id: attachmentId };
+      });
+    },
+
+    /** An attachment for download, to the security specialist or the assigned manager only; audited. */
+    async downloadAttachment(actor: Actor | null, id: string, attachmentId: string) {
+      const a = member(actor, 'case.read');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const row = await readable(tx, a, id);
+        if (!has(a, 'security_specialist') && row.assigned_manager_id !== a.userId)
+          throw forbidden('Attachments are for the security team and the manager investigating.');
+        const x = await repo.attachment(tx, a.orgId, id, attachmentId);
+        if (!x) throw notFound('attachment');
+        const data = await readFile(join(deps.attachmentsDir, a.orgId, x.id));
+        await caseAudit(tx, a, 'case.attachment_download', id, { reference: row.reference, attachment: x.id });
+        return { fileName: x.file_name, contentType: x.content_type, data };
+      });
+    },
+
+    /** Manager's investigations past their due date: all of the organisation's, or a manager's own. */
+    async overdue(actor: Actor | null) {
+      const a = member(actor, 'case.read');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const rows = await repo.overdue(tx, londonDay(new Date()), a.orgId, seesAll(a) ? undefined : a.userId);
+        return rows.map((r) => ({
+          id: r.id,
+          reference: r.reference,
+          status: r.status,
+          statusLabel: STATUS_LABELS[r.status as IncidentStatus],
+          categoryLabel: CATEGORY_DEFINITIONS[r.category as IncidentCategory].label,
+          dueOn: r.due_on,
+          managerName: r.manager_name,
+          lastEscalatedAt: r.last_escalated_at ? new Date(r.last_escalated_at as unknown as string) : null,
+        }));
+      });
+    },
+
+    /** The organisation's case settings (days for a manager's investigation; escalation repeat). */
+    async settings(actor: Actor | null) {
+      const a = member(actor, 'case.read');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const s = await repo.settings(tx, a.orgId);
+        return { investigationDays: s?.investigation_days ?? DEFAULT_INVESTIGATION_DAYS, escalationRepeatDays: s?.escalation_repeat_days ?? null };
+      });
+    },
+
+    async updateSettings(actor: Actor | null, raw: unknown) {
+      const a = member(actor, 'case.manage');
+      const input = parse(settingsSchema, raw);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        await repo.upsertSettings(tx, a.orgId, input.investigationDays, input.escalationRepeatDays ?? null);
+        await audit(tx, a, { action: 'case.settings_update', orgId: a.orgId, objectType: 'organisation', objectId: a.orgId, detail: input });
+        return { investigationDays: input.investigationDays, escalationRepeatDays: input.escalationRepeatDays ?? null };
+      });
+    },
+
+    /**
+     * `002 std 4.1` (timely and proportionate): e-mails the assigned manager and the organisation's security
+     * specialists about each manager's investigation past its due date, once per due date (or again every
+     * `escalation_repeat_days` where the organisation set it). Run daily by cron: `warden escalate-overdue`.
+     * The e-mail names the case reference only: no personal data leaves Warden by e-mail.
+     */
+    async escalateOverdue(now: Date = new Date(), actor: Actor = systemActor) {
+      if (actor.kind !== 'system') authorize(actor, 'case.manage');
+      const today = londonDay(now);
+      const due = await inScope(db, { all: true }, async (tx) => {
+        const rows = await repo.overdue(tx, today);
+        const out: { row: (typeof rows)[number]; recipients: string[] }[] = [];
+        const specialists = new Map<string, string[]>();
+        const settings = new Map<string, number | null>();
+        for (const r of rows) {
+          if (!settings.has(r.org_id)) settings.set(r.org_id, (await repo.settings(tx, r.org_id))?.escalation_repeat_days ?? null);
+          const repeat = settings.get(r.org_id) ?? null;
+          const last = r.last_escalated_at ? new Date(r.last_escalated_at as unknown as string) : null;
+          if (last && (repeat === null || now.getTime() - last.getTime() < repeat * 86_400_000 - 60_000)) continue;
+          if (!specialists.has(r.org_id))
+            specialists.set(
+              r.org_id,
+              (await repo.usersWithRole(tx, r.org_id, 'security_specialist')).map((u) => u.email),
+            );
+          out.push({ row: r, recipients: [...new Set([r.manager_email, ...(specialists.get(r.org_id) ?? [])])] });
+        }
+        return out;
+      });
+      const sent: { reference: string; recipients: string[] }[] = [];
+      for (const { row: r, recipients } of due) {
+        for (const to of recipients)
+          await deps.mailer.send({
+            to,
+            subject: `Overdue investigation: case ${r.reference}`,
+            text: [
+              `The manager's investigation of case ${r.reference} was due on ${r.due_on} and has not been completed.`,
+              `Manager investigating: ${r.manager_name}.`,
+              '',
+              `Open the case: ${deps.baseUrl ?? ''}/cases/${r.id}`,
+              '',
+              'Investigations should be timely and proportionate (NHS Standard Commissioning Contract security standards, 4.1).',
+            ].join('\n'),
+          });
+        await inScope(db, { orgId: r.org_id }, async (tx) => {
+          await repo.insertEscalation(tx, { orgId: r.org_id, incidentId: r.id, dueOn: r.due_on, recipients });
+          await audit(tx, actor, {
+            action: 'case.escalate_overdue',
+            orgId: r.org_id,
+            objectType: 'incident',
+            objectId: r.id,
+            detail: { reference: r.reference, dueOn: r.due_on, recipients: recipients.length },
+          });
+        });
+        sent.push({ reference: r.reference, recipients });
+      }
+      return { escalated: sent };
+    },
+  };
+}
+
+export type CasesService = ReturnType<typeof casesService>;
