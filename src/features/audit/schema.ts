@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blankToUndefined } from '../../platform/validation.ts';
+import { blankToUndefined, fromNotAfterTo, optionalDay, pageNumber } from '../../platform/validation.ts';
 
 export const AUDIT_OUTCOMES = ['success', 'denied', 'failure'] as const;
 export const AUDIT_OUTCOME_LABELS: Record<(typeof AUDIT_OUTCOMES)[number], string> = {
@@ -12,8 +12,7 @@ export const AUDIT_OUTCOME_LABELS: Record<(typeof AUDIT_OUTCOMES)[number], strin
 export const AUDIT_PAGE_SIZE = 50;
 
 const optionalText = (max: number, message: string) => z.preprocess(blankToUndefined, z.string().trim().max(max, message).optional());
-const day = (what: string) =>
-  z.preprocess(blankToUndefined, z.iso.date({ error: `${what} must be a real date in the format YYYY-MM-DD, like 2026-03-31` }).optional());
+const day = optionalDay;
 
 /**
  * The audit trail search, shared by the page's GET form and `/api/v1/audit-events`. Every field is optional;
@@ -27,17 +26,9 @@ export const auditSearch = z
     to: day('Date to'),
     outcome: z.preprocess(blankToUndefined, z.enum(AUDIT_OUTCOMES, { error: 'Select an outcome from the list' }).optional()),
     org: z.preprocess(blankToUndefined, z.uuid({ error: 'Select an organisation from the list' }).optional()),
-    page: z.preprocess(
-      blankToUndefined,
-      z.coerce
-        .number({ error: 'Page must be a whole number' })
-        .int('Page must be a whole number')
-        .min(1, 'Page must be 1 or more')
-        .max(100_000, 'Page must be 100,000 or less')
-        .default(1),
-    ),
+    page: pageNumber,
   })
-  .refine((s) => !s.from || !s.to || s.from <= s.to, { path: ['to'], error: 'Date to must be the same as or after date from' });
+  .refine(...fromNotAfterTo);
 export type AuditSearch = z.infer<typeof auditSearch>;
 
 export const auditEventOut = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { INCIDENT_CATEGORIES, INCIDENT_STATUSES } from '../../domain/incidents.ts';
-import { blankToUndefined } from '../../platform/validation.ts';
+import { blankToUndefined, fromNotAfterTo, optionalDay, pageNumber } from '../../platform/validation.ts';
 
 /** Cases per page of the list (issue 4 §13). */
 export const CASES_PAGE_SIZE = 50;
@@ -12,8 +12,7 @@ export const EXPORT_LIMIT = 50_000;
  */
 export const OVERDUE_AFTER_DAYS = 30;
 
-const day = (what: string) =>
-  z.preprocess(blankToUndefined, z.iso.date({ error: `${what} must be a real date in the format YYYY-MM-DD, like 2026-03-31` }).optional());
+const day = optionalDay;
 
 /**
  * The case list filters, shared by the page's GET form, the export and `/api/v1/cases`. Every field is optional.
@@ -32,17 +31,9 @@ export const caseFilters = z
     from: day('Date from'),
     to: day('Date to'),
     sort: z.preprocess(blankToUndefined, z.enum(['newest', 'oldest'], { error: 'Select an order from the list' }).default('newest')),
-    page: z.preprocess(
-      blankToUndefined,
-      z.coerce
-        .number({ error: 'Page must be a whole number' })
-        .int('Page must be a whole number')
-        .min(1, 'Page must be 1 or more')
-        .max(100_000, 'Page must be 100,000 or less')
-        .default(1),
-    ),
+    page: pageNumber,
   })
-  .refine((s) => !s.from || !s.to || s.from <= s.to, { path: ['to'], error: 'Date to must be the same as or after date from' });
+  .refine(...fromNotAfterTo);
 export type CaseFilters = z.infer<typeof caseFilters>;
 
 export const exportFormat = z.enum(['csv', 'xlsx'], { error: 'Choose CSV or XLSX' });
