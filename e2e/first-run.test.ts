@@ -63,7 +63,7 @@ test('the right set-up code creates the first administrator and organisation, wh
   const home = await HomePage.verifyOnPage(page);
   assert.match((await home.signedInAs().textContent()) ?? '', /You are signed in as Alex Admin, acting for Northshire Hospitals NHS Foundation Trust\./);
   await checkA11y(page);
-  await page.getByRole('link', { name: 'Organisations, sites and staff numbers' }).click();
+  await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Organisations' }).click();
   const list = await OrganisationsPage.verifyOnPage(page);
   assert.equal(await list.row(a.orgName).count(), 1);
 
