@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { incident, organisation, site, user } from '../test/factories.ts';
+import { checkA11y, LIMIT, startHarness } from './harness.ts';
+import { signIn } from './pages.ts';
+
+/**
+ * Issue 4's proof, in a real browser: a member of staff reports a physical assault through the form, the security
+ * specialist finds it in the case list, triages it, records a caution (002 std 4.2) and feeds the outcome back, and
+ * the reporter sees what happened to their report (000 §7.2.6, Appendix 1). axe runs on every page passed through.
+ */
+const h = await startHarness();
+const org = await organisation(h.db.owner, { name: 'Eastmoor Mental Health Trust', type: 'mental_health' });
+const ward = await site(h.db.owner, { orgId: org.id, name: 'Eastmoor Hospital' });
+const nurse = await user(h.db.owner, { name: 'Nia Nurse', roles: [[org.id, 'reporter']] });
+const lsms = await user(h.db.owner, { name: 'Lee Specialist', roles: [[org.id, 'security_specialist']] });
+const manager = await user(h.db.owner, { name: 'Mo Manager', roles: [[org.id, 'manager']] });
+
+test('a nurse reports a physical assault, the LSMS triages it and records a caution, and the nurse sees the outcome', LIMIT, async () => {
+  // ---- the nurse reports ----
+  const page = await h.newPage();
+  await signIn(page, nurse.email);
+  await page.getByRole('link', { name: 'Report a security incident or near miss' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Report an incident' }).waitFor();
+  await checkA11y(page);
+
+  // Continuing with nothing filled in shows the error summary, and nothing is sent.
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
+  await page.locator('.nhsuk-error-summary').waitFor();
+  assert.match(await page.title(), /^Error: /);
+  await checkA11y(page);
+
+  await page.getByLabel('Physical assault', { exact: true }).check();
+  const yesterday = new Date(Date.now() - 86_400_000);
+  await page.getByLabel('Day', { exact: true }).first().fill(String(yesterday.getUTCDate()));
+  await page
+    .getByLabel('Month', { exact: true })
+    .first()
+    .fill(String(yesterday.getUTCMonth() + 1));
+  await page.getByLabel('Year', { exact: true }).first().fill(String(yesterday.getUTCFullYear()));
+  await page.getByLabel('Time', { exact: true }).fill('14:30');
+  await page.getByLabel('At one of our sites').check();
+  await page.getByLabel('Site', { exact: true }).selectOption({ label: 'Eastmoor Hospital' });
+  await page.getByLabel('Where on the site (optional)').fill('Ward 7 corridor');
+  await page.locator('#affected-0-type').check(); // "Member of staff", the first choice for person affected 1
+  await page.locator('#affected-0-staffRole').fill('Staff nurse');
+  await page.locator('#injured').check(); // Yes
+  await page.getByLabel('Describe the injuries').fill('Bruised forearm');
+  await page.getByLabel('Yes, examined at A&E or by a GP').check();
+  await page.getByLabel('No', { exact: true }).and(page.locator('[name=medicalFactors]')).check();
+  await page.getByLabel('Alcohol was involved').check();
+  await page.getByLabel('What happened?').fill('A visitor grabbed my arm and pushed me against the wall when asked to leave.');
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
+
+  await page.getByRole('heading', { level: 1, name: 'Check your answers before sending your report' }).waitFor();
+  await checkA11y(page);
+  await page.getByRole('button', { name: 'Send report' }).click();
+  await page.getByRole('heading', { name: 'Report sent' }).waitFor();
+  await checkA11y(page);
+  const reference = ((await page.locator('.nhsuk-panel strong').textContent()) ?? '').trim();
+  assert.match(reference, new RegExp(`^${org.code}-\\d{4}-000001$`), 'the first report of the year gets number 000001');
+
+  // ---- the security specialist finds, triages and concludes the case ----
+  const lsmsPage = await h.newPage();
+  await signIn(lsmsPage, lsms.email);
+  await lsmsPage.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Cases' }).click();
+  await lsmsPage.getByRole('heading', { level: 1, name: 'Cases' }).waitFor();
+  await checkA11y(lsmsPage);
+  await lsmsPage.getByLabel('Search what happened').fill('pushed');
+  await lsmsPage.getByRole('button', { name: 'Show cases' }).click();
+  await lsmsPage.getByRole('link', { name: reference }).click();
+  await lsmsPage.getByRole('heading', { level: 1, name: `Case ${reference}` }).waitFor();
+  await checkA11y(lsmsPage);
+
+  await lsmsPage.locator('#triage').scrollIntoViewIfNeeded();
+  await lsmsPage.getByLabel('Medium').check();
+  await lsmsPage.getByLabel('Manager to investigate').selectOption({ label: 'Mo Manager' });
+  await lsmsPage.getByRole('button', { name: 'Save triage' }).click();
+  await lsmsPage.getByText(/Mo Manager, due/).waitFor();
+
+  await lsmsPage.getByLabel('Sanction', { exact: true }).selectOption('caution');
+  await lsmsPage.locator('#decidedOn').fill(new Date().toISOString().slice(0, 10));
+  await lsmsPage.getByLabel('Outcome', { exact: true }).fill('The visitor was cautioned by the police');
+  await lsmsPage.locator('#publicise-2').check(); // No
+  await lsmsPage.getByLabel('Reason for the publicity decision').fill('The victim asked for no publicity');
+  await lsmsPage.getByRole('button', { name: 'Record sanction' }).click();
+  await lsmsPage.getByRole('cell', { name: 'Criminal: Caution' }).waitFor();
+
+  const today = new Date().toISOString().slice(0, 10);
+  await lsmsPage.getByLabel('Welfare support offered').fill('Occupational health appointment and a day off');
+  await lsmsPage.getByLabel('Date support was offered').fill(today);
+  await lsmsPage.getByLabel('Date the acknowledgement was sent').fill(today);
+  await lsmsPage.getByLabel('Date the outcome was fed back').fill(today);
+  await lsmsPage.getByLabel('Outcome fed back to the reporter').fill('The person was cautioned by the police.');
+  await lsmsPage.getByRole('button', { name: 'Save support and feedback' }).click();
+  await lsmsPage.getByText('Occupational health appointment and a day off').first().waitFor();
+  await checkA11y(lsmsPage);
+
+  // ---- the nurse sees what happened to the report ----
+  await page.goto('/incidents/mine');
+  await page.getByRole('link', { name: reference }).click();
+  await page.getByRole('heading', { level: 1, name: `Report ${reference}` }).waitFor();
+  const outcome = page.locator('.nhsuk-summary-list__row', { hasText: 'Outcome' });
+  assert.match((await outcome.textContent()) ?? '', /The person was cautioned by the police\./);
+  const support = page.locator('.nhsuk-summary-list__row', { hasText: 'Support offered' });
+  assert.match((await support.textContent()) ?? '', /Occupational health appointment and a day off/);
+  assert.match((await page.locator('main').textContent()) ?? '', /Triaged/, 'the progress table shows the triage');
+  await checkA11y(page);
+
+  // The manager assigned sees the case in their list, but not the nurse's other colleagues' details.
+  const managerPage = await h.newPage();
+  await signIn(managerPage, manager.email);
+  await managerPage.goto('/cases?status=triaged');
+  await managerPage.getByRole('link', { name: reference }).waitFor();
+  await checkA11y(managerPage);
+});
+
+test('the security specialist places a warning marker justified by a case, after fixing a mistake', LIMIT, async () => {
+  const justifying = await incident(h.db.owner, { orgId: org.id, siteId: ward.id, reportedBy: nurse.id });
+  // A second specialist: the first set up an authenticator in the test above and would be asked for a code.
+  const colleague = await user(h.db.owner, { name: 'Sam Specialist', roles: [[org.id, 'security_specialist']] });
+  const page = await h.newPage();
+  await signIn(page, colleague.email);
+  await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Warning markers' }).click();
+  await page.locator('main h1').waitFor();
+  await checkA11y(page);
+  await page.goto('/markers/new');
+  await page.getByRole('heading', { level: 1, name: 'Place a warning marker' }).waitFor();
+  await checkA11y(page);
+
+  // An empty form is refused with the error summary; nothing is placed.
+  await page.getByRole('button', { name: 'Place the marker' }).click();
+  await page.locator('.nhsuk-error-summary').waitFor();
+  assert.match(await page.title(), /^Error: /);
+  await checkA11y(page);
+
+  await page.getByLabel('An address').check();
+  await page.getByLabel('Address', { exact: true }).fill('12 Hill Street, Eastmoor');
+  await page.getByLabel('This address is not a public place or building').check();
+  await page.getByLabel('Risk to staff').fill('A resident threatened a community nurse with a knife');
+  await page.getByLabel('Advice for staff').fill('Visit in pairs and tell the police before a visit');
+  await page.getByLabel('Incident references').fill(justifying.reference);
+  const review = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
+  await page.getByLabel('Review by').fill(review);
+  await page.getByRole('button', { name: 'Place the marker' }).click();
+  await page.getByText('12 Hill Street, Eastmoor').first().waitFor();
+  assert.match((await page.locator('main').textContent()) ?? '', new RegExp(justifying.reference));
+  await checkA11y(page);
+
+  // The review (003 §3.2.11): varying the advice keeps the marker and records the decision in its trail.
+  await page.getByRole('button', { name: 'Review this marker' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Review a warning marker' }).waitFor();
+  await checkA11y(page);
+  await page.getByLabel('Keep the marker, with changes').check();
+  await page.getByLabel('Advice for staff').fill('Visit in pairs, with the police');
+  await page.getByLabel('Reason for the decision').fill('A further threat was reported');
+  await page.getByLabel('Next review by').fill(review);
+  await page.getByRole('button', { name: 'Record the decision' }).click();
+  await page.getByRole('cell', { name: 'A further threat was reported' }).waitFor();
+  await checkA11y(page);
+});
