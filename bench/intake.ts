@@ -9,13 +9,17 @@
  * BENCH_AUTH=session as a script on a Warden page does, with the session cookie and the CSRF header. The audit
  * sealer runs as under `warden start` (every 200 ms), so its cost is in the figures.
  *
+ * The clients run in a worker thread (bench/load-worker.mjs), as clients on other machines would not share the
+ * server's event loop; the raw inserts run there too. A third phase sends the same clients to `GET /healthz` on
+ * the same server: the most any HTTP route can do here, against which the submission rate can be read.
+ *
  * Everything runs in a temporary directory that is removed afterwards. The last line reads:
  *   intake: <reports/s> reports/s, p50 <ms> ms, p99 <ms> ms, raw <inserts/s> inserts/s, ratio <warden/raw>
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { cookieNames, createApp } from '../src/app.ts';
 import { openDatabase } from '../src/db/database.ts';
@@ -42,24 +46,19 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-/** Runs `clients` loops of `once` until `seconds` have passed; returns completed operations and their latencies. */
-async function load(clients: number, seconds: number, once: (client: number) => Promise<boolean>) {
-  const latencies: number[] = [];
-  let failures = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        const ok = await once(c);
-        if (ok) latencies.push(performance.now() - t0);
-        else failures++;
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  return { done: latencies.length, failures, elapsed, latencies: latencies.sort((a, b) => a - b) };
+type LoadResult = { done: number; failures: number; elapsed: number; latencies: number[]; firstError: string };
+
+/** Runs one load phase in the worker thread (bench/load-worker.mjs) and waits for its figures. */
+function inWorker(job: Record<string, unknown>): Promise<LoadResult> {
+  const worker = new Worker(new URL('./load-worker.mjs', import.meta.url));
+  return new Promise<LoadResult>((resolve, reject) => {
+    worker.once('message', (r: LoadResult) => {
+      resolve(r);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.postMessage({ ...job, clients: CLIENTS, seconds: SECONDS, warmup: WARMUP_SECONDS });
+  });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
@@ -131,26 +130,21 @@ try {
     policeInvolved: false,
     narrative: 'The patient punched the paramedic on the arm while being helped into the ambulance.',
   });
-  let firstError = '';
-  const submit = async (client: number) => {
-    const headers = reporters[client % ORGS] as Record<string, string>;
-    const res = await fetch(`${address}/api/v1/incidents`, { method: 'POST', headers: { ...headers, 'idempotency-key': randomUUID() }, body });
-    const text = await res.text();
-    if (res.status !== 201 && !firstError) firstError = `${res.status} ${text.slice(0, 300)}`;
-    return res.status === 201;
-  };
-
   log(
     `warden intake benchmark: ${CLIENTS} clients, ${ORGS} organisation(s), auth ${AUTH}, ${SECONDS} s each phase, ${cpus().length} CPUs, PostgreSQL embedded (fsync on)`,
   );
-  await load(CLIENTS, WARMUP_SECONDS, submit);
-  const warden = await load(CLIENTS, SECONDS, submit);
-  if (firstError) log(`  first failed submission: ${firstError}`);
+  const warden = await inWorker({ kind: 'http', address, path: '/api/v1/incidents', headers: reporters, body });
+  if (warden.firstError) log(`  first failed submission: ${warden.firstError}`);
   const rate = warden.done / warden.elapsed;
   const p50 = percentile(warden.latencies, 50);
   const p99 = percentile(warden.latencies, 99);
   log(
     `  warden: ${warden.done} reports in ${warden.elapsed.toFixed(1)} s (${warden.failures} failed): ${rate.toFixed(0)} reports/s, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+  );
+  // The ceiling set by HTTP alone: the same clients, the same server and hooks, a route that does nothing.
+  const floor = await inWorker({ kind: 'http-get', address, path: '/healthz' });
+  log(
+    `  http ceiling: GET /healthz on the same server: ${(floor.done / floor.elapsed).toFixed(0)} requests/s, p50 ${percentile(floor.latencies, 50).toFixed(1)} ms`,
   );
   const stored = await owner
     .selectFrom('incidents')
@@ -165,20 +159,7 @@ try {
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
     .addColumn('payload', 'text')
     .execute();
-  const raw = await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      const c = new pg.Client(url);
-      await c.connect();
-      return c;
-    }),
-  );
-  cleanups.push(() => Promise.all(raw.map((c) => c.end())));
-  const insert = async (i: number) => {
-    await (raw[i] as pg.Client).query('INSERT INTO bench_raw (payload) VALUES ($1)', ['raw insert benchmark row']);
-    return true;
-  };
-  await load(CLIENTS, WARMUP_SECONDS, insert);
-  const rawRun = await load(CLIENTS, SECONDS, insert);
+  const rawRun = await inWorker({ kind: 'pg', url, sql: 'INSERT INTO bench_raw (payload) VALUES ($1)', params: ['raw insert benchmark row'] });
   const rawRate = rawRun.done / rawRun.elapsed;
   log(
     `  raw: ${rawRun.done} inserts in ${rawRun.elapsed.toFixed(1)} s: ${rawRate.toFixed(0)} inserts/s, p50 ${percentile(rawRun.latencies, 50).toFixed(1)} ms, p99 ${percentile(rawRun.latencies, 99).toFixed(1)} ms`,

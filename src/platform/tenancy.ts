@@ -15,12 +15,38 @@ export function scopeFor(actor: Actor): Scope {
   return actor.orgId ? { orgId: actor.orgId } : { none: true };
 }
 
-/** Runs `fn` in one transaction with the scope set for row-level security. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The statement that opens a scoped transaction: BEGIN and both settings in one simple-protocol round trip. The
+ * organisation id is written into the text, so it must be a UUID (checked here: anything else is a programming
+ * error, never user input reaching SQL).
+ */
+export function beginScope(scope: Scope): string {
+  const org = 'orgId' in scope ? scope.orgId : '';
+  if (org && !UUID.test(org)) throw new TypeError('inScope: the organisation id must be a UUID');
+  const all = 'all' in scope ? 'all' : '';
+  return `BEGIN; SELECT set_config('app.org_id', '${org}', true), set_config('app.scope', '${all}', true)`;
+}
+
+/**
+ * Runs `fn` in one transaction with the scope set for row-level security, committing when it returns and rolling
+ * back when it throws. BEGIN and the scope go to the server together: on these machines each round trip to
+ * PostgreSQL costs about 0.1 ms of the application's CPU, and every request opens at least one transaction.
+ */
 export async function inScope<T>(db: Database, scope: Scope, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (tx) => {
-    const org = 'orgId' in scope ? scope.orgId : '';
-    const all = 'all' in scope ? 'all' : '';
-    await sql`select set_config('app.org_id', ${org}, true), set_config('app.scope', ${all}, true)`.execute(tx);
-    return fn(tx);
+  const begin = sql.raw(beginScope(scope));
+  return db.connection().execute(async (conn) => {
+    await begin.execute(conn);
+    let result: T;
+    try {
+      // The connection is held for the callback alone, so it is the transaction; repositories take it as a Tx.
+      result = await fn(conn as unknown as Tx);
+    } catch (err) {
+      await sql.raw('ROLLBACK').execute(conn);
+      throw err;
+    }
+    await sql.raw('COMMIT').execute(conn);
+    return result;
   });
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { Tx } from '../../db/database.ts';
+import type { Database, Tx } from '../../db/database.ts';
+import type { auditRecord } from '../../platform/audit.ts';
 import type { IncidentInput } from './schema.ts';
 
 const SUMMARY = [
@@ -30,7 +31,13 @@ export type NewIncident = {
   fingerprint: string;
 };
 
-/** The only code that touches the incident tables. Every query runs in a scoped transaction (tenancy.ts). */
+/** The submitter already sent a report with this idempotency key; nothing was written. */
+export class DuplicateKey extends Error {}
+
+/**
+ * The only code that touches the incident tables. Every query runs in a scoped transaction (tenancy.ts), except
+ * `insert`, which may run alone and sets its own scope.
+ */
 export const incidentsRepository = {
   /** The incident this submitter already sent with this idempotency key, if any. */
   findByKey(tx: Tx, orgId: string, submitter: string, key: string) {
@@ -44,62 +51,65 @@ export const incidentsRepository = {
   },
 
   /**
-   * Numbers and inserts the incident, its people and its first status event in one statement. The reference is
-   * `formatReference(code, year, n)` (src/domain/incidents.ts) computed in SQL from the organisation's counter for
-   * `year`, bumped in the same statement: the counter row stays locked until the transaction ends, so concurrent
-   * reports of one organisation take consecutive numbers, and a rolled-back report leaves no gap. Doing it in one
-   * statement keeps that lock for as few round trips as possible.
+   * Numbers and inserts the incident, its people, its first status event and its audit event, in one round trip
+   * (`warden_report_incident`, migration 20261205090000-IntakeInOneRoundTrip). The reference is
+   * `formatReference(code, year, n)` (src/domain/incidents.ts) from the organisation's counter for `year`: the
+   * counter row stays locked until the transaction ends, so concurrent reports of one organisation take
+   * consecutive numbers and a rolled-back report leaves no gap.
    *
-   * Returns undefined when the submitter's idempotency key is already taken (a concurrent duplicate committed
-   * first); the caller must then roll back, which also returns the number it took.
+   * `db` may be the pool (the call is then its own transaction, with the scope set inside it) or a scoped
+   * transaction. Throws `DuplicateKey` when the submitter's idempotency key is already taken: the statement, and
+   * the number it took, are rolled back.
    */
-  async insert(tx: Tx, n: NewIncident, actorId: string | null) {
+  async insert(db: Database | Tx, n: NewIncident, actorId: string | null, auditEvent: ReturnType<typeof auditRecord>) {
     const i = n.input;
     const people = [
       ...i.affected.map((p, position) => ({ involvement: 'affected', position, ...person(p) })),
       ...i.assailants.map((p, position) => ({ involvement: 'assailant', position, ...person(p) })),
     ];
-    const { rows } = await sql<{ id: string; reference: string; status: string; reported_at: Date }>`
-      WITH counter AS (
-        INSERT INTO incident_reference_counters AS c (org_id, year, last_value) VALUES (${n.orgId}, ${n.year}, 1)
-        ON CONFLICT (org_id, year) DO UPDATE SET last_value = c.last_value + 1
-        RETURNING last_value
-      ), ref AS (
-        SELECT upper(o.code) || '-' || ${String(n.year)} || '-' ||
-          CASE WHEN counter.last_value < 1000000 THEN lpad(counter.last_value::text, 6, '0') ELSE counter.last_value::text END AS reference
-        FROM counter, organisations o WHERE o.id = ${n.orgId}
-      ), inc AS (
-        INSERT INTO incidents (
-          org_id, reference, category, occurred_at, reported_at, reported_by, reported_by_token,
-          location_kind, site_id, department_id, location_detail, community_address,
-          shift_ends_at, is_late, late_reason, medical_factors, aggravating_factors,
-          injured, injury_description, examined_within_48h,
-          police_involved, police_attended, police_officer_name, police_officer_number, police_station, crime_reference, cad_number,
-          property_description, property_value_pence, witnesses, narrative, idempotency_key, idempotency_fingerprint
-        )
-        SELECT
-          ${n.orgId}, ref.reference, ${i.category}, ${i.occurredAt}, ${n.reportedAt}, ${n.reportedBy}, ${n.reportedByToken},
-          ${i.locationKind}, ${i.siteId}, ${i.departmentId}, ${i.locationDetail}, ${i.communityAddress},
-          ${i.shiftEndsAt}, ${n.late}, ${n.lateReason}, ${i.medicalFactors}, ${i.aggravatingFactors}::text[],
-          ${i.injured}, ${i.injuryDescription}, ${i.examinedWithin48h},
-          ${i.policeInvolved}, ${i.policeAttended}, ${i.policeOfficerName}, ${i.policeOfficerNumber}, ${i.policeStation},
-          ${i.crimeReference}, ${i.cadNumber},
-          ${i.propertyDescription}, ${i.propertyValuePence}, ${i.witnesses}, ${i.narrative}, ${n.idempotencyKey}, ${n.fingerprint}
-        FROM ref
-        ON CONFLICT ON CONSTRAINT incidents_idempotency_key DO NOTHING
-        RETURNING id, reference, status, reported_at
-      ), people AS (
-        INSERT INTO incident_people (org_id, incident_id, involvement, position, person_type, name, date_of_birth, staff_role, description)
-        SELECT ${n.orgId}, inc.id, p.involvement, p.position, p.person_type, p.name, p.date_of_birth, p.staff_role, p.description
-        FROM inc, jsonb_to_recordset(${JSON.stringify(people)}::jsonb)
-          AS p(involvement text, position integer, person_type text, name text, date_of_birth date, staff_role text, description text)
-      ), event AS (
-        INSERT INTO incident_events (org_id, incident_id, actor_id, from_status, to_status, reason)
-        SELECT ${n.orgId}, inc.id, ${actorId}, NULL, 'reported', 'Reported' FROM inc
-      )
-      SELECT id, reference, status, reported_at FROM inc
-    `.execute(tx);
-    return rows[0];
+    const incident = {
+      category: i.category,
+      occurred_at: i.occurredAt,
+      reported_at: n.reportedAt,
+      reported_by: n.reportedBy,
+      reported_by_token: n.reportedByToken,
+      location_kind: i.locationKind,
+      site_id: i.siteId,
+      department_id: i.departmentId,
+      location_detail: i.locationDetail,
+      community_address: i.communityAddress,
+      shift_ends_at: i.shiftEndsAt,
+      is_late: n.late,
+      late_reason: n.lateReason,
+      medical_factors: i.medicalFactors,
+      aggravating_factors: i.aggravatingFactors,
+      injured: i.injured,
+      injury_description: i.injuryDescription,
+      examined_within_48h: i.examinedWithin48h,
+      police_involved: i.policeInvolved,
+      police_attended: i.policeAttended,
+      police_officer_name: i.policeOfficerName,
+      police_officer_number: i.policeOfficerNumber,
+      police_station: i.policeStation,
+      crime_reference: i.crimeReference,
+      cad_number: i.cadNumber,
+      property_description: i.propertyDescription,
+      property_value_pence: i.propertyValuePence,
+      witnesses: i.witnesses,
+      narrative: i.narrative,
+      idempotency_key: n.idempotencyKey,
+      idempotency_fingerprint: n.fingerprint,
+    };
+    try {
+      const { rows } = await sql<{ id: string; reference: string; status: string; reported_at: Date }>`
+        SELECT * FROM warden_report_incident(${n.orgId}, ${n.year}, ${JSON.stringify(incident)}::jsonb, ${JSON.stringify(people)}::jsonb,
+          ${actorId}, ${JSON.stringify(auditEvent)}::jsonb)
+      `.execute(db);
+      return rows[0] as NonNullable<(typeof rows)[0]>;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'WD001') throw new DuplicateKey();
+      throw err;
+    }
   },
 
   /** The submitter's reports, newest first. No personal data of anyone. */

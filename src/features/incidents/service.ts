@@ -14,11 +14,11 @@ import {
 } from '../../domain/incidents.ts';
 import { authorize } from '../../platform/access/policy.ts';
 import type { Actor } from '../../platform/access/roles.ts';
-import { audit } from '../../platform/audit.ts';
+import { audit, auditRecord } from '../../platform/audit.ts';
 import { conflict, type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
-import { incidentsRepository as repo } from './repository.ts';
+import { DuplicateKey, incidentsRepository as repo } from './repository.ts';
 import { draftValues, type FormValues, formToInput, type IncidentInput, idempotencyKey, incidentInput } from './schema.ts';
 
 type Reporter = Extract<Actor, { kind: 'user' }> & { orgId: string };
@@ -26,9 +26,6 @@ type Row<T> = T extends Promise<infer R> ? R : never;
 type SummaryRow = NonNullable<Row<ReturnType<typeof repo.findByKey>>>;
 type DetailRow = NonNullable<Row<ReturnType<typeof repo.findBySubmitter>>>;
 type PersonRow = Row<ReturnType<typeof repo.people>>[number];
-
-/** Thrown inside a reporting transaction when a concurrent duplicate committed first: roll back and look again. */
-class DuplicateSubmission extends Error {}
 
 /**
  * Whose idempotency keys and reports these are: the person, or for an organisation's service token (whose actor
@@ -215,19 +212,15 @@ export function incidentsService(db: Database) {
     return a as Reporter;
   };
 
-  /** Creates the incident inside `tx`, or returns the one this submitter already sent with `key`. */
-  async function createIn(tx: Tx, a: Reporter, input: IncidentInput, key: string, print: string, options: { via: 'form' | 'api'; checkPrint: boolean }) {
-    const existing = await repo.findByKey(tx, a.orgId, submitterOf(a), key);
-    if (existing) {
-      if (options.checkPrint && existing.idempotency_fingerprint !== print)
-        throw conflict('idempotencyKey', 'This Idempotency-Key was already used for a different report. Use a new key for a new report.');
-      return { incident: summary(existing), created: false };
-    }
-    await checkPlaces(tx, a.orgId, input);
+  /**
+   * Numbers, stores and audits a new report in one round trip (repository `insert`). `db` is the pool (the API: the
+   * call is its own transaction) or the form's transaction. Throws `DuplicateKey` when the key is taken.
+   */
+  async function create(db: Database | Tx, a: Reporter, input: IncidentInput, key: string, print: string, via: 'form' | 'api') {
     const reportedAt = new Date();
     const lateness = assessLateness({ occurredAt: input.occurredAt, reportedAt, shiftEndsAt: input.shiftEndsAt });
     const row = await repo.insert(
-      tx,
+      db,
       {
         orgId: a.orgId,
         year: londonYear(reportedAt),
@@ -241,22 +234,14 @@ export function incidentsService(db: Database) {
         fingerprint: print,
       },
       personOf(a),
+      // No personal data in the trail: the incident holds it, and reads of it are audited. The database adds the
+      // incident's id and reference.
+      auditRecord(a, { action: 'incident.create', orgId: a.orgId, objectType: 'incident', detail: { category: input.category, late: lateness.late, via } }),
     );
-    if (!row) throw new DuplicateSubmission();
-    const reference = row.reference;
-    if (options.via === 'form') await repo.deleteDraft(tx, a.orgId, a.userId);
-    await audit(tx, a, {
-      action: 'incident.create',
-      orgId: a.orgId,
-      objectType: 'incident',
-      objectId: row.id,
-      // no personal data in the trail: the incident holds it, and reads of it are audited
-      detail: { reference, category: input.category, late: lateness.late, via: options.via },
-    });
     return {
       incident: summary({
         id: row.id,
-        reference,
+        reference: row.reference,
         status: row.status,
         category: input.category,
         occurred_at: input.occurredAt,
@@ -271,13 +256,21 @@ export function incidentsService(db: Database) {
     };
   }
 
+  /** The report this submitter already sent with `key`; with `print`, refused (409) if it was a different report. */
+  async function existing(tx: Tx, a: Reporter, key: string, print?: string) {
+    const found = await repo.findByKey(tx, a.orgId, submitterOf(a), key);
+    if (found && print !== undefined && found.idempotency_fingerprint !== print)
+      throw conflict('idempotencyKey', 'This Idempotency-Key was already used for a different report. Use a new key for a new report.');
+    return found ? { incident: summary(found), created: false } : undefined;
+  }
+
   /** Runs a reporting transaction; if a concurrent duplicate won the race, runs it again to return that one. */
   async function withRetry<T>(orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await inScope(db, { orgId }, fn);
       } catch (err) {
-        if (!(err instanceof DuplicateSubmission) || attempt >= 2) throw err;
+        if (!(err instanceof DuplicateKey) || attempt >= 2) throw err;
       }
     }
   }
@@ -357,17 +350,19 @@ export function incidentsService(db: Database) {
       const k = idempotencyKey.safeParse(key);
       if (!k.success) return { stale: true };
       return withRetry(a.orgId, async (tx) => {
-        const existing = await repo.findByKey(tx, a.orgId, submitterOf(a), k.data);
-        if (existing) return { incident: summary(existing), created: false };
+        const sent = await existing(tx, a, k.data);
+        if (sent) return sent;
         const d = await repo.draft(tx, a.orgId, a.userId);
         if (!d || draftKey(d.data as FormValues) !== k.data) {
           // A concurrent submission of this draft may have committed (and deleted the draft) between the two
           // reads above: look again with a fresh snapshot before calling the key stale.
-          const committed = await repo.findByKey(tx, a.orgId, submitterOf(a), k.data);
-          return committed ? { incident: summary(committed), created: false } : { stale: true as const };
+          return (await existing(tx, a, k.data)) ?? { stale: true as const };
         }
         const input = parse(incidentInput, formToInput(d.data as FormValues));
-        return createIn(tx, a, input, k.data, fingerprint(input), { via: 'form', checkPrint: false });
+        await checkPlaces(tx, a.orgId, input);
+        const made = await create(tx, a, input, k.data, fingerprint(input), 'form');
+        await repo.deleteDraft(tx, a.orgId, a.userId);
+        return made;
       });
     },
 
@@ -385,7 +380,16 @@ export function incidentsService(db: Database) {
       }
       const input = parse(incidentInput, raw);
       const print = fingerprint(input);
-      return withRetry(a.orgId, (tx) => createIn(tx, a, input, k, print, { via: 'api', checkPrint: true }));
+      if (input.siteId || input.departmentId) await inScope(db, { orgId: a.orgId }, (tx) => checkPlaces(tx, a.orgId, input));
+      // Insert first: a retry with the same key is the rare case, and is answered from the report it made.
+      try {
+        return await create(db, a, input, k, print, 'api');
+      } catch (err) {
+        if (!(err instanceof DuplicateKey)) throw err;
+        const sent = await inScope(db, { orgId: a.orgId }, (tx) => existing(tx, a, k, print));
+        if (!sent) throw err; // cannot happen: a key conflicts only with a committed report, and none is deleted
+        return sent;
+      }
     },
 
     /** The reporter's own reports, newest first: status and feedback, no personal data. */

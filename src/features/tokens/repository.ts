@@ -1,4 +1,5 @@
-import type { Tx } from '../../db/database.ts';
+import { sql } from 'kysely';
+import type { Database, Tx } from '../../db/database.ts';
 
 const columns = [
   'api_tokens.id',
@@ -65,41 +66,27 @@ export const tokensRepository = {
 
   /**
    * A token by its hash, with what authentication needs: the organisation's name and, for a personal token,
-   * whether its owner is active and still holds the token's role in the token's organisation.
+   * whether its owner is active and still holds the token's role in the token's organisation. One round trip on
+   * the pool, outside any transaction: `warden_api_token` sets the deployment-wide scope inside the call
+   * (migration 20261205090000-IntakeInOneRoundTrip), as every API request authenticated by a token starts here.
    */
-  byHash(tx: Tx, hash: string) {
-    return tx
-      .selectFrom('api_tokens')
-      .innerJoin('organisations', 'organisations.id', 'api_tokens.org_id')
-      .leftJoin('users', 'users.id', 'api_tokens.user_id')
-      .select([
-        'api_tokens.id',
-        'api_tokens.org_id',
-        'api_tokens.user_id',
-        'api_tokens.name',
-        'api_tokens.role',
-        'api_tokens.last_used_at',
-        'api_tokens.expires_at',
-        'api_tokens.revoked_at',
-        'organisations.name as org_name',
-        'users.name as user_name',
-        'users.email as user_email',
-        'users.is_active as user_active',
-      ])
-      .select((eb) =>
-        eb
-          .exists(
-            eb
-              .selectFrom('user_roles')
-              .select('user_roles.id')
-              .whereRef('user_roles.user_id', '=', 'api_tokens.user_id')
-              .whereRef('user_roles.org_id', '=', 'api_tokens.org_id')
-              .whereRef('user_roles.role', '=', 'api_tokens.role'),
-          )
-          .as('role_held'),
-      )
-      .where('api_tokens.token_hash', '=', hash)
-      .executeTakeFirst();
+  async byHash(db: Database, hash: string) {
+    const { rows } = await sql<{
+      id: string;
+      org_id: string;
+      user_id: string | null;
+      name: string;
+      role: string;
+      last_used_at: Date | null;
+      expires_at: Date | null;
+      revoked_at: Date | null;
+      org_name: string;
+      user_name: string | null;
+      user_email: string | null;
+      user_active: boolean | null;
+      role_held: boolean;
+    }>`SELECT * FROM warden_api_token(${hash})`.execute(db);
+    return rows[0];
   },
 
   touch(tx: Tx, id: string, at: Date) {
