@@ -43,14 +43,6 @@ export type Harness = {
 const problems = new WeakMap<Page, string[]>();
 const scriptless = new WeakSet<BrowserContext>();
 
-/**
- * KNOWN ISSUE, not ours to hide for long: nhsuk-frontend's compiled CSS loads the Frutiger web font from
- * assets.nhs.uk, which the strict CSP (`font-src 'self'`) blocks, so pages fall back to Arial. Blocking it is
- * right for a self-hosted service (no third-party requests); the fix is to serve the CSS without those
- * `@font-face` rules. Only these exact font URLs are excused.
- */
-const NHS_FONT = /^(?:console: Loading the font '|request failed: )https:\/\/assets\.nhs\.uk\/fonts\/FrutigerLTW01-[\w-]+\.woff2?'?/;
-
 function watch(page: Page) {
   const list: string[] = [];
   problems.set(page, list);
@@ -123,7 +115,7 @@ export async function startHarness(options: { config?: Partial<Parameters<typeof
 
 /** Fails if the page has reported CSP violations, script errors or failed sub-resources since it opened. */
 export function assertNoBrowserProblems(page: Page) {
-  const list = (problems.get(page) ?? []).filter((p) => !NHS_FONT.test(p));
+  const list = problems.get(page) ?? [];
   assert.deepEqual(list, [], `the browser reported problems on ${page.url()}:\n  ${list.join('\n  ')}`);
 }
 

@@ -41,6 +41,7 @@ import { enforceRouteAccess } from './platform/access/enforce.ts';
 import { audit } from './platform/audit.ts';
 import { isApi, registerErrorHandling, registerPages } from './platform/http.ts';
 import { inScope } from './platform/tenancy.ts';
+import { nhsukStylesheet } from './platform/stylesheet.ts';
 import { createViews, nhsukDist } from './platform/views.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -156,6 +157,11 @@ export async function createApp(services: Services, options: AppOptions): Promis
       return out;
     },
   });
+  // The stylesheet is served rewritten (platform/stylesheet.ts); an exact route wins over the static prefix below.
+  const stylesheet = nhsukStylesheet(nhsukDist);
+  app.get('/nhsuk/nhsuk-frontend.min.css', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=86400').send(stylesheet),
+  );
   await app.register(fastifyStatic, {
     root: join(nhsukDist, 'nhsuk'),
     prefix: '/nhsuk/',

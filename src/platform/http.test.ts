@@ -243,4 +243,15 @@ describe('design-system assets', () => {
       assert.match(res.headers['content-type'] as string, /^image\/svg\+xml/);
     }
   });
+
+  test('the stylesheet asks for no font from another site, which the CSP would block (font-src self)', async () => {
+    const css = await t.app.inject({ url: '/nhsuk/nhsuk-frontend.min.css' });
+    assert.equal(css.statusCode, 200);
+    assert.match(css.headers['content-type'] as string, /^text\/css/);
+    assert.doesNotMatch(css.body, /@font-face/);
+    assert.doesNotMatch(css.body, /assets\.nhs\.uk/);
+    // The rest of the design system is all there: the fallback font stack and the components.
+    assert.match(css.body, /font-family:Frutiger W01,arial,sans-serif/);
+    assert.match(css.body, /\.nhsuk-header\{/);
+  });
 });

@@ -21,6 +21,7 @@ const act = (action: Action, extra: { org?: 'id'; object?: true } = {}): RouteAc
 
 export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'GET /nhsuk/*': pub,
+  'GET /nhsuk/nhsuk-frontend.min.css': pub,
   'GET /static/*': pub,
   'GET /assets/*': pub,
   'GET /healthz': pub,
