@@ -40,8 +40,8 @@ import type { UsersService } from './features/users/service.ts';
 import { enforceRouteAccess } from './platform/access/enforce.ts';
 import { audit } from './platform/audit.ts';
 import { isApi, registerErrorHandling, registerPages } from './platform/http.ts';
-import { inScope } from './platform/tenancy.ts';
 import { nhsukStylesheet } from './platform/stylesheet.ts';
+import { inScope } from './platform/tenancy.ts';
 import { createViews, nhsukDist } from './platform/views.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
