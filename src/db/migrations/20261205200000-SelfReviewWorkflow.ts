@@ -98,6 +98,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ADD CONSTRAINT self_review_evidence_record CHECK ((record_type IS NULL) = (record_id IS NULL)),
       ADD CONSTRAINT self_review_evidence_file CHECK (num_nulls(file_name, content_type, size_bytes, sha256) IN (0, 4)),
       ADD CONSTRAINT self_review_evidence_one_target CHECK (num_nonnulls(url, record_id, file_name) <= 1);
+    -- Evidence keeps the order it was added in, also when several items are added in one transaction (an import).
+    ALTER TABLE self_review_evidence ALTER COLUMN added_at SET DEFAULT clock_timestamp();
     -- Evidence is removed from a draft by marking it, never by deleting it: a signed version may list it.
     REVOKE DELETE ON self_review_evidence FROM warden_app;
     GRANT UPDATE (removed_at, removed_by) ON self_review_evidence TO warden_app;
@@ -182,6 +184,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     ALTER TABLE self_review_ratings DROP COLUMN suggestion;
     REVOKE UPDATE (removed_at, removed_by) ON self_review_evidence FROM warden_app;
     GRANT DELETE ON self_review_evidence TO warden_app;
+    ALTER TABLE self_review_evidence ALTER COLUMN added_at SET DEFAULT now();
     ALTER TABLE self_review_evidence
       DROP CONSTRAINT self_review_evidence_one_target,
       DROP CONSTRAINT self_review_evidence_file,
