@@ -7,19 +7,9 @@ import { financialYearLabel } from '../organisations/schema.ts';
 import { esc, tagHtml, trendText } from './present.ts';
 import { snapshotContext } from './routes.ts';
 import { oversightOut, oversightQuery, versionOut } from './schema.ts';
-import type { SelfReviewService } from './service.ts';
+import type { OversightRow, SelfReviewService } from './service.ts';
 
-type Cell = { rating: 'red' | 'amber' | 'green' | null; previous: 'red' | 'amber' | 'green' | null; trend: 'up' | 'down' | 'same' | null };
-type OversightRow = {
-  versionId: string;
-  organisation: { name: string; code: string };
-  version: number;
-  submittedAt: string | null;
-  keyAreas: Record<string, Cell>;
-  overall: Cell;
-  flags: number;
-  hasPrevious: boolean;
-};
+type Cell = OversightRow['overall'];
 
 /**
  * Oversight of submitted self reviews (002 std 1.6, 1.7): `/oversight/self-reviews` for commissioners (their
@@ -46,7 +36,7 @@ export async function oversightRoutes(app: FastifyInstance, service: SelfReviewS
       groups: o.groups.map((g) => ({
         caption: `${g.framework.name}, ${g.framework.version}: submitted self reviews ${o.yearLabel}`,
         head: [{ text: 'Organisation' }, ...g.framework.keyAreas.map((k) => ({ text: k.name })), { text: 'Overall' }, { text: 'Checks flagged' }],
-        rows: (g.rows as OversightRow[]).map((r) => [
+        rows: g.rows.map((r) => [
           {
             html: `<a href="/oversight/self-reviews/${r.versionId}">${esc(r.organisation.name)}</a><br><span class="nhsuk-body-s">${esc(r.organisation.code)}, version ${r.version}, submitted ${r.submittedAt?.slice(0, 10) ?? ''}</span>`,
           },

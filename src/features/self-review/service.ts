@@ -94,6 +94,19 @@ export function trend(now: StandardRating | null | undefined, before: StandardRa
   return SCORE[now] > SCORE[before] ? 'up' : SCORE[now] < SCORE[before] ? 'down' : 'same';
 }
 
+type OversightCell = { rating: Rating | null; previous: Rating | null; trend: 'up' | 'down' | 'same' | null };
+/** One organisation's submitted review in the oversight table. */
+export type OversightRow = {
+  versionId: string;
+  organisation: { id: string; code: string; name: string };
+  version: number;
+  submittedAt: string | null;
+  keyAreas: Record<string, OversightCell>;
+  overall: OversightCell;
+  flags: number;
+  hasPrevious: boolean;
+};
+
 const STATUS_TEXT: Record<Status, string> = { draft: 'Draft', signed: 'Signed off', submitted: 'Submitted' };
 
 export type SelfReviewDeps = {
@@ -1003,7 +1016,7 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
         const inArrangement = (orgId: string, y: number) => national || (fromYear.has(orgId) && (fromYear.get(orgId) ?? 0) <= y);
         const rows = (await repo.submitted(tx, providerIds, [year, year - 1])).filter((r) => inArrangement(r.org_id, r.year));
         const current = rows.filter((r) => r.year === year);
-        const groups = new Map<string, { framework: ReviewSnapshot['framework']; rows: unknown[] }>();
+        const groups = new Map<string, { framework: ReviewSnapshot['framework']; rows: OversightRow[] }>();
         for (const r of current) {
           const c = r.content as ReviewSnapshot;
           const p = rows.find((x) => x.org_id === r.org_id && x.year === year - 1)?.content as ReviewSnapshot | undefined;

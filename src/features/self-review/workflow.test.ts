@@ -173,14 +173,15 @@ describe('draft → signed → submitted → reopened (issue 5 item 5)', () => {
     const o = await service.oversight(commissioner.actor, {});
     assert.equal(o.year, 2026);
     assert.equal(o.groups.length, 1);
-    const row = o.groups[0]?.rows[0] as { organisation: { name: string }; version: number; overall: { rating: string }; versionId: string };
+    const row = o.groups[0]?.rows[0];
+    assert.ok(row);
     assert.equal(row.organisation.name, 'Northgate Acute Trust');
     assert.equal(row.version, 1);
     assert.equal(row.overall.rating, 'green');
     const seen = await service.oversightVersion(commissioner.actor, row.versionId);
     assert.equal(seen.integrity, true);
     assert.equal(seen.organisation.name, 'Northgate Acute Trust');
-    assert.ok((await service.oversight(assessor.actor, {})).groups[0]?.rows.some((r) => (r as { versionId: string }).versionId === row.versionId));
+    assert.ok((await service.oversight(assessor.actor, {})).groups[0]?.rows.some((r) => r.versionId === row.versionId));
     assert.deepEqual((await service.oversight(otherCommissioner.actor, {})).groups, []);
     await rejects(service.oversightVersion(otherCommissioner.actor, row.versionId), 'not_found');
     await rejects(service.oversight(lsms.actor, {}), 'forbidden');
@@ -208,10 +209,11 @@ describe('draft → signed → submitted → reopened (issue 5 item 5)', () => {
     const v2 = await service.signOff(smd.actor, id, { code: await code(0) });
     assert.equal(v2.version, 2);
     let o = await service.oversight(commissioner.actor, {});
-    assert.equal((o.groups[0]?.rows[0] as { version: number }).version, 1, 'until version 2 is submitted, version 1 is what was submitted');
+    assert.equal(o.groups[0]?.rows[0]?.version, 1, 'until version 2 is submitted, version 1 is what was submitted');
     await service.submit(smd.actor, id);
     o = await service.oversight(commissioner.actor, {});
-    const row = o.groups[0]?.rows[0] as { version: number; keyAreas: Record<string, { rating: string }> };
+    const row = o.groups[0]?.rows[0];
+    assert.ok(row);
     assert.equal(row.version, 2);
     assert.equal(row.keyAreas['prevent-and-deter']?.rating, 'amber');
     assert.equal((await service.version(lsms.actor, id, 1)).standards.find((s) => s.number === '3.2')?.rating, 'green');
@@ -261,10 +263,10 @@ describe('drafts are invisible outside the organisation (issue 5 "done when")', 
     await service.signOff(lateSmd.actor, id, { code: await generate({ secret: lateSecret, epoch: step() * 30 }) });
     await service.submit(lateLsms.actor, id);
     const o = await service.oversight(commissioner.actor, { year: 2026 });
-    assert.ok(!o.groups.some((g) => g.rows.some((r) => (r as { organisation: { name: string } }).organisation.name === 'Late Community Trust')));
+    assert.ok(!o.groups.some((g) => g.rows.some((r) => r.organisation.name === 'Late Community Trust')));
     assert.ok(!o.notSubmitted.some((p) => p.name === 'Late Community Trust'), 'not expected from a provider before its commissioning began');
     const national = await service.oversight(assessor.actor, { year: 2026 });
-    assert.ok(national.groups.some((g) => g.rows.some((r) => (r as { organisation: { name: string } }).organisation.name === 'Late Community Trust')));
+    assert.ok(national.groups.some((g) => g.rows.some((r) => r.organisation.name === 'Late Community Trust')));
   });
 });
 
@@ -286,10 +288,8 @@ describe('trend against the previous year (issue 5 item 6)', () => {
     await service.signOff(ts.actor, now, { code: await generate({ secret: s, epoch: step() * 30 }) });
     await service.submit(tl.actor, now);
     const o = await service.oversight(commissioner.actor, { year: 2031 });
-    const row = o.groups.flatMap((g) => g.rows).find((r) => (r as { organisation: { name: string } }).organisation.name === 'Trend Ambulance Trust') as {
-      keyAreas: Record<string, { rating: string; previous: string; trend: string }>;
-      overall: { trend: string };
-    };
+    const row = o.groups.flatMap((g) => g.rows).find((r) => r.organisation.name === 'Trend Ambulance Trust');
+    assert.ok(row);
     assert.deepEqual(row.keyAreas['hold-to-account'], { rating: 'green', previous: 'red', trend: 'up' });
     assert.deepEqual(row.keyAreas['inform-and-involve'], { rating: 'red', previous: 'red', trend: 'same' });
     assert.equal(row.overall.trend, 'up');
