@@ -157,3 +157,54 @@ test('the commissioner sees its provider’s submitted review: key areas, trend 
   await page.goto(reviewPath);
   await page.locator('main h1', { hasText: 'You do not have access to this page' }).waitFor();
 });
+
+test('the other self review pages pass axe too: comparison, reopening, import errors, the standards library and annual reports', LIMIT, async () => {
+  const page = await h.newPage();
+  await signInWithCode(page, smd, smdSecret);
+  await page.goto(`${reviewPath}/compare`);
+  await page.locator('main h1', { hasText: 'Self review 2026/27 compared with 2025/26' }).waitFor();
+  await checkA11y(page);
+
+  await page.goto(reviewPath);
+  await page.getByRole('button', { name: 'Reopen the self review' }).click();
+  await page.locator('main h1', { hasText: 'Reopen the self review 2026/27' }).waitFor();
+  await checkA11y(page);
+  await page.getByRole('button', { name: 'Reopen as a new version' }).click();
+  await page.locator('.nhsuk-error-summary').getByText('Enter why the self review is being reopened').waitFor();
+  await checkA11y(page);
+  await page.getByLabel('Why is the review being reopened?').fill('The police review changed our view of 4.1.');
+  await page.getByRole('button', { name: 'Reopen as a new version' }).click();
+  const review = await SelfReviewPage.verifyOnPage(page, '2026/27');
+  assert.equal(((await review.status()) ?? '').trim(), 'Draft');
+  await page.getByRole('cell', { name: 'The police review changed our view of 4.1.' }).first().waitFor();
+
+  await page.getByRole('link', { name: 'All self reviews' }).click();
+  await SelfReviewsPage.verifyOnPage(page);
+  await page.getByLabel('Financial year of the review (first year)').fill('2025');
+  await page.setInputFiles('#file', { name: 'last-year.xlsx', mimeType: 'application/octet-stream', buffer: Buffer.from('not a workbook') });
+  await page.getByRole('button', { name: 'Import the review' }).click();
+  await page.locator('.nhsuk-error-summary').waitFor();
+  await checkA11y(page);
+
+  await page.getByRole('link', { name: 'The standards these reviews are made against' }).click();
+  await page.locator('main h1', { hasText: 'Standards' }).waitFor();
+  await checkA11y(page);
+  await page.getByRole('link', { name: 'NHS Protect standards for commissioners: security management' }).click();
+  await page.locator('main h1', { hasText: 'NHS Protect standards for commissioners: security management' }).waitFor();
+  await checkA11y(page);
+
+  await page.getByRole('navigation').getByRole('link', { name: 'Annual reports' }).click();
+  await page.locator('main h1', { hasText: 'Annual reports' }).waitFor();
+  await checkA11y(page);
+  await page.getByLabel('Financial year the report covers (first year)').fill('2025');
+  await page.getByRole('button', { name: 'Record the annual report' }).click();
+  await page.locator('main h1', { hasText: 'Annual report 2025/26' }).waitFor();
+  await checkA11y(page);
+  await page.getByLabel('Date presented to the Board').fill('2026-02-30');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page
+    .locator('.nhsuk-error-summary')
+    .getByText(/for example 2027-05-20/)
+    .waitFor();
+  await checkA11y(page);
+});
