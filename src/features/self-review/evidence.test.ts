@@ -177,6 +177,13 @@ describe('suggested ratings from Warden’s data (issue 5 item 8)', () => {
     const log = (await audited('review.suggestion_accept')).at(-1);
     assert.equal(log?.rating, 'amber');
     assert.equal(log?.suggester, 'cases.investigation-timeliness');
+    // Editing the comments keeps it accepted; another rating is the reviewer's own.
+    await service.rate(lsms, id, '4.1', { rating: 'amber', comments: `${s41?.comments} Reviewed.` });
+    assert.equal((await service.suggestions(board, id)).find((x) => x.standard === '4.1')?.accepted, true);
+    await service.rate(lsms, id, '4.1', { rating: 'red', comments: 'Worse than the figures say.' });
+    assert.equal((await service.get(lsms, id)).standards.find((x) => x.number === '4.1')?.suggestion, null);
+    await service.rate(lsms, id, '4.1', { rating: s41?.rating ?? 'amber', comments: s41?.comments ?? '' });
+    await service.acceptSuggestion(lsms, id, '4.1', { suggester: 'cases.investigation-timeliness' });
     // Accepting again adds neither the reason nor the evidence twice.
     await service.acceptSuggestion(lsms, id, '4.1', { suggester: 'cases.investigation-timeliness' });
     const again = (await service.get(lsms, id)).standards.find((s) => s.number === '4.1');

@@ -453,13 +453,15 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
         const s = standardOf(framework, number);
         if (input.rating === 'amber' && !amberApplies(s))
           throw invalid([{ field: 'rating', message: `Amber does not apply to standard ${s.number}: it is either met (green) or not (red).` }]);
+        // Editing the comments of an accepted suggestion keeps it accepted; a different rating is the reviewer's own.
+        const accepted = (await repo.ratings(tx, id)).find((r) => r.standard_number === s.number)?.suggestion as { rating?: string } | null | undefined;
         await repo.upsertRating(tx, {
           org_id: a.orgId,
           review_id: id,
           standard_number: s.number,
           rating: input.rating ?? null,
           comments: input.comments,
-          suggestion: null,
+          suggestion: accepted && accepted.rating === input.rating ? JSON.stringify(accepted) : null,
           updated_by: a.userId,
         });
         const suggested = (await suggestionsFor(tx, a.orgId, framework, review.year, [])).filter((x) => x.standard === s.number && x.rating);
