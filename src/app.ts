@@ -12,6 +12,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOpt
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { type Database, isReachable } from './db/database.ts';
+import { annualReportRoutes } from './features/annual-reports/routes.ts';
+import type { AnnualReportsService } from './features/annual-reports/service.ts';
 import { auditRoutes } from './features/audit/routes.ts';
 import { auditService } from './features/audit/service.ts';
 import { caseRoutes } from './features/cases/routes.ts';
@@ -31,8 +33,10 @@ import { markerRoutes } from './features/markers/routes.ts';
 import { markersService } from './features/markers/service.ts';
 import { organisationRoutes } from './features/organisations/routes.ts';
 import type { OrganisationsService } from './features/organisations/service.ts';
+import { oversightRoutes } from './features/self-review/oversight-routes.ts';
 import { selfReviewRoutes } from './features/self-review/routes.ts';
-import { selfReviewService } from './features/self-review/service.ts';
+import type { SelfReviewService } from './features/self-review/service.ts';
+import { standardsRoutes } from './features/self-review/standards-routes.ts';
 import { bearerToken, rejectToken, tokenRoutes } from './features/tokens/routes.ts';
 import type { TokensService } from './features/tokens/service.ts';
 import { userRoutes } from './features/users/routes.ts';
@@ -57,6 +61,8 @@ export type Services = {
   commissioning: CommissioningService;
   incidents: IncidentsService;
   cases: CasesService;
+  selfReview: SelfReviewService;
+  annualReports: AnnualReportsService;
 };
 
 export type AppOptions = {
@@ -244,7 +250,10 @@ export async function createApp(services: Services, options: AppOptions): Promis
   await app.register(async (scoped) => auditRoutes(scoped, auditService(services.db)));
   await app.register(async (scoped) => casesListRoutes(scoped, casesListService(services.db)));
   await app.register(async (scoped) => markerRoutes(scoped, markersService(services.db)));
-  await app.register(async (scoped) => selfReviewRoutes(scoped, selfReviewService(services.db)));
+  await app.register(async (scoped) => standardsRoutes(scoped, services.selfReview));
+  await app.register(async (scoped) => selfReviewRoutes(scoped, services.selfReview));
+  await app.register(async (scoped) => oversightRoutes(scoped, services.selfReview));
+  await app.register(async (scoped) => annualReportRoutes(scoped, services.annualReports));
   await app.register(async (scoped) => caseRoutes(scoped, services.cases));
   return app;
 }

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createApp, type Services } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
@@ -8,7 +8,6 @@ import { openRuntime } from './db/runtime.ts';
 import { DEMO_PASSWORD, DEMO_USERS, isDemo, seedDemo } from './demo/seed.ts';
 import { startAuditSealer } from './features/audit/sealer.ts';
 import { VERIFY_AUDIT_USAGE, verifyAuditCommand } from './features/audit/verify.ts';
-import { selfReviewService } from './features/self-review/service.ts';
 import { systemActor } from './platform/access/roles.ts';
 import { AppError } from './platform/errors.ts';
 import { createServices } from './services.ts';
@@ -20,6 +19,21 @@ export type CliIO = { out: (text: string) => void; err: (text: string) => void; 
 type Command = { summary: string; usage: string; help: string; run: (args: string[], config: () => Config, io: CliIO) => Promise<number> };
 
 const hasFlag = (args: string[], flag: string) => args.includes(flag);
+/** The value after `--name`, or undefined. */
+const option = (args: string[], name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+/** Arguments that are neither options nor their values. */
+const positional = (args: string[], withValues: string[]) => args.filter((a, i) => !a.startsWith('-') && !withValues.includes(args[i - 1] ?? ''));
+
+/** The organisation with this ODS-style code, for commands that act for one. */
+async function organisationByCode(services: Services, code: string | undefined) {
+  if (!code) throw new Error('Name the organisation with --org CODE');
+  const org = (await services.organisations.list(systemActor)).find((o) => o.code.toUpperCase() === code.toUpperCase());
+  if (!org) throw new Error(`There is no organisation with the code ${code}`);
+  return org;
+}
 
 /** Starts the web server and keeps it running until SIGINT or SIGTERM, then shuts both server and database down. */
 async function serve(config: Config, demo: boolean): Promise<number> {
@@ -163,6 +177,94 @@ Record the head it prints; a later run with --head SEQ:HASH also detects a trunc
       }
     },
   },
+  'self-review': {
+    summary: 'list, export or import self reviews',
+    usage: 'warden self-review list|export|import --org CODE …',
+    help: `list --org CODE
+    the organisation's self reviews: year, status, version, standards and flags.
+export --org CODE --year YEAR [--format xlsx|pdf] --out FILE
+    writes the review for the financial year YEAR (2026 for 2026/27) as an Excel workbook, one row per standard
+    (number, key area, headline, rating, comments, evidence), or as a PDF document.
+import --org CODE --year YEAR --framework ID@VERSION FILE.xlsx
+    imports a previous year's review from a workbook in the export's layout, as a draft against that framework
+    version (e.g. nhs-protect-commissioners@2017-18). Every row is checked first; each problem is printed with
+    its row and nothing is written. The commands act as the operator of this server (audited as the CLI).`,
+    run: async (args, config, io) => {
+      const [what, file] = positional(args, ['--org', '--year', '--format', '--out', '--framework']);
+      if (!what || !['list', 'export', 'import'].includes(what)) {
+        io.err('Usage: warden self-review list|export|import --org CODE …  (warden self-review --help)');
+        return 2;
+      }
+      const runtime = await openRuntime(config());
+      try {
+        const services = createServices(runtime.app, config());
+        const org = await organisationByCode(services, option(args, '--org'));
+        const reviews = await services.selfReview.list(systemActor, org.id);
+        if (what === 'list') {
+          for (const r of reviews)
+            io.out(
+              `${r.year}/${String((r.year + 1) % 100).padStart(2, '0')}  ${r.status.padEnd(9)} v${r.version}  ${r.framework}, ${r.frameworkVersion}  ${r.flags} flagged  ${r.id}`,
+            );
+          if (!reviews.length) io.out(`${org.name} has no self reviews.`);
+          return 0;
+        }
+        const year = Number(option(args, '--year'));
+        if (what === 'export') {
+          const review = reviews.find((r) => r.year === year);
+          if (!review) throw new Error(`${org.name} has no self review for ${option(args, '--year') ?? '(give --year YEAR)'}`);
+          const out = option(args, '--out');
+          if (!out) throw new Error('Say where to write the file with --out FILE');
+          const f = await services.selfReview.exportReview(systemActor, review.id, { format: option(args, '--format') ?? 'xlsx' }, org.id);
+          await writeFile(out, f.body, { flag: 'wx' });
+          io.out(`Wrote ${out} (${f.body.length} bytes).`);
+          return 0;
+        }
+        const [frameworkId, version] = (option(args, '--framework') ?? '').split('@');
+        const fw = (await services.selfReview.frameworks(systemActor)).find((f) => f.frameworkId === frameworkId && f.version === version);
+        if (!fw) throw new Error('Name a loaded framework version with --framework ID@VERSION (warden standards load adds one)');
+        if (!file) throw new Error('Name the workbook to import');
+        const data = await readFile(file);
+        const done = await services.selfReview.importReview(
+          systemActor,
+          { fileName: basename(file), data, truncated: false },
+          { year: option(args, '--year'), frameworkVersionId: fw.id },
+          org.id,
+        );
+        io.out(
+          `Imported ${file} as the ${org.name} self review for ${year}/${String((year + 1) % 100).padStart(2, '0')}: ${done.standards} standards, ${done.evidence} evidence items (${done.id}).`,
+        );
+        return 0;
+      } finally {
+        await runtime.close();
+      }
+    },
+  },
+  'annual-reports': {
+    summary: 'list an organisation’s annual reports to the Board',
+    usage: 'warden annual-reports list --org CODE',
+    help: `Lists the organisation's annual reports (002 std 1.5): year, date presented to the Board, the Board's
+decision and whether the Security Management Director has signed it off.`,
+    run: async (args, config, io) => {
+      if (positional(args, ['--org'])[0] !== 'list') {
+        io.err('Usage: warden annual-reports list --org CODE');
+        return 2;
+      }
+      const runtime = await openRuntime(config());
+      try {
+        const services = createServices(runtime.app, config());
+        const org = await organisationByCode(services, option(args, '--org'));
+        const reports = await services.annualReports.list(systemActor, org.id);
+        for (const r of reports)
+          io.out(
+            `${r.yearLabel}  ${r.status === 'signed' ? `signed off by ${r.signedBy}` : 'draft'}  presented ${r.presentedOn ?? '-'}  ${r.boardDecision ?? 'no decision'}`,
+          );
+        if (!reports.length) io.out(`${org.name} has no annual reports.`);
+        return 0;
+      } finally {
+        await runtime.close();
+      }
+    },
+  },
   standards: {
     summary: 'check a standards framework file',
     usage: 'warden standards validate|load FILE.json',
@@ -190,7 +292,7 @@ The shipped frameworks are in src/standards/ (e.g. nhs-protect-commissioners-201
       }
       const runtime = await openRuntime(config());
       try {
-        const loaded = await selfReviewService(runtime.app).loadFramework(systemActor, text);
+        const loaded = await createServices(runtime.app, config()).selfReview.loadFramework(systemActor, text);
         io.out(`Loaded ${loaded.name}, version ${loaded.version}: ${loaded.standards} standards.`);
         return 0;
       } finally {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../src/db/database.ts';
 import type { OrganisationType } from '../src/db/schema.ts';
 import { hashPassword } from '../src/features/identity/passwords.ts';
+import { secretBox } from '../src/features/identity/secrets.ts';
 import type { Role } from '../src/platform/access/roles.ts';
 
 /**
@@ -142,4 +143,74 @@ export async function incident(
       })
       .execute();
   return row;
+}
+
+/** A key for sealing TOTP secrets in tests: give it to testApp({ config: { secretKey } }) and to enableTotp(). */
+export const TEST_SECRET_KEY = 'test-secret-key-for-sealing-totp-secrets-0123456789';
+
+/**
+ * Turns on TOTP for a user with a fresh secret sealed under `secretKey` (as the identity service would after
+ * enrolment, without a code used yet). Returns the base32 secret, to make codes with otplib's `generate`.
+ */
+export async function enableTotp(db: Database, userId: string, secretKey = TEST_SECRET_KEY): Promise<string> {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const secret = Array.from(randomBytes(32), (b) => alphabet[b % 32]).join('');
+  await db
+    .updateTable('users')
+    .set({ totp_secret: secretBox(secretKey).seal(secret, userId), totp_enabled_at: new Date(), totp_last_step: null })
+    .where('id', '=', userId)
+    .execute();
+  return secret;
+}
+
+/** A commissioner commissioning a provider (from a financial year, when given). */
+export async function commissioning(db: Database, o: { commissionerOrgId: string; providerOrgId: string; fromYear?: number | null }) {
+  await db
+    .insertInto('commissioning')
+    .values({ commissioner_org_id: o.commissionerOrgId, provider_org_id: o.providerOrgId, from_year: o.fromYear ?? null })
+    .execute();
+}
+
+/** A manager's investigation of an incident, due on `dueOn` (YYYY-MM-DD), completed at `completedAt` or not yet. */
+export async function caseInvestigation(db: Database, o: { orgId: string; incidentId?: string; managerId?: string; dueOn: string; completedAt?: Date | null }) {
+  const incidentId = o.incidentId ?? (await incident(db, { orgId: o.orgId })).id;
+  const managerId = o.managerId ?? (await user(db, { roles: [[o.orgId, 'manager']] })).id;
+  return db
+    .insertInto('case_investigations')
+    .values({
+      org_id: o.orgId,
+      incident_id: incidentId,
+      manager_id: managerId,
+      due_on: o.dueOn,
+      completed_at: o.completedAt ?? null,
+      completed_by: o.completedAt ? managerId : null,
+    })
+    .returning(['id', 'incident_id'])
+    .executeTakeFirstOrThrow();
+}
+
+/** An annual report record (002 std 1.5); signed when `signedBy` is given. */
+export async function annualReport(
+  db: Database,
+  o: {
+    orgId: string;
+    year: number;
+    presentedOn?: string | null;
+    boardDecision?: 'approved' | 'approved_with_amendments' | 'not_approved' | null;
+    signedBy?: string | null;
+  },
+) {
+  return db
+    .insertInto('annual_reports')
+    .values({
+      org_id: o.orgId,
+      year: o.year,
+      presented_on: o.presentedOn ?? null,
+      board_decision: o.boardDecision ?? null,
+      status: o.signedBy ? 'signed' : 'draft',
+      signed_by: o.signedBy ?? null,
+      signed_at: o.signedBy ? new Date() : null,
+    })
+    .returning(['id', 'year'])
+    .executeTakeFirstOrThrow();
 }

@@ -359,7 +359,10 @@ export interface SelfReviewsTable {
   org_id: string;
   framework_version_id: string;
   year: number;
-  status: Generated<'draft'>;
+  /** draft → signed (by the SMD) → submitted; reopening makes the next version a draft (20261205200000). */
+  status: Generated<'draft' | 'signed' | 'submitted'>;
+  /** The working version: 1, then one more at each reopening. */
+  version: Generated<number>;
   created_by: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
@@ -371,6 +374,64 @@ export interface SelfReviewRatingsTable {
   standard_number: string;
   rating: 'red' | 'amber' | 'green' | 'not_applicable' | null;
   comments: Generated<string>;
+  /** The suggestion this rating was accepted from (suggester id, rating, reason), or null. JSON text on insert. */
+  suggestion: ColumnType<unknown, string | null | undefined, string | null>;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+/** A signed version of a self review, frozen (20261205200000-SelfReviewWorkflow). */
+export interface SelfReviewVersionsTable {
+  id: Generated<string>;
+  org_id: string;
+  review_id: string;
+  version: number;
+  year: number;
+  /** The review as signed: standards with ratings, comments and evidence; roll-up; flags. JSON text on insert. */
+  content: ColumnType<unknown, string, never>;
+  content_sha256: string;
+  signed_by: string;
+  signed_at: Generated<Date>;
+  submitted_by: string | null;
+  submitted_at: Date | null;
+  /** Who it was submitted to: [{ orgId, name, kind }]. JSON text on update. */
+  recipients: ColumnType<unknown, never, string>;
+  reopened_by: string | null;
+  reopened_at: Date | null;
+  reopen_reason: string | null;
+}
+
+export interface SelfReviewEventsTable {
+  id: Generated<string>;
+  org_id: string;
+  review_id: string;
+  version: number;
+  kind: 'started' | 'imported' | 'signed' | 'submitted' | 'reopened';
+  reason: string | null;
+  actor_id: string | null;
+  at: Generated<Date>;
+}
+
+/** The annual security management report to the Board for a financial year (002 std 1.5). */
+export interface AnnualReportsTable {
+  id: Generated<string>;
+  org_id: string;
+  year: number;
+  /** `YYYY-MM-DD` */
+  presented_on: string | null;
+  board_decision: 'approved' | 'approved_with_amendments' | 'not_approved' | null;
+  board_minute: string | null;
+  summary: Generated<string>;
+  file_id: string | null;
+  file_name: string | null;
+  content_type: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  status: Generated<'draft' | 'signed'>;
+  signed_by: string | null;
+  signed_at: Date | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
   updated_by: string | null;
   updated_at: Generated<Date>;
 }
@@ -384,8 +445,18 @@ export interface SelfReviewEvidenceTable {
   kind: 'output' | 'outcome';
   label: string;
   url: string | null;
+  /** A record in Warden (20261205200000): its kind and id. */
+  record_type: 'incident' | 'annual_report' | null;
+  record_id: string | null;
+  /** An uploaded document, stored under `<data dir>/self-review-evidence/<org>/<id>`. */
+  file_name: string | null;
+  content_type: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
   added_by: string | null;
   added_at: Generated<Date>;
+  removed_at: Date | null;
+  removed_by: string | null;
 }
 
 // ---- case management (20261124060000-CaseManagement); dates are `YYYY-MM-DD` text ----
@@ -512,4 +583,7 @@ export interface DB {
   self_reviews: SelfReviewsTable;
   self_review_ratings: SelfReviewRatingsTable;
   self_review_evidence: SelfReviewEvidenceTable;
+  self_review_versions: SelfReviewVersionsTable;
+  self_review_events: SelfReviewEventsTable;
+  annual_reports: AnnualReportsTable;
 }

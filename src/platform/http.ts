@@ -33,6 +33,9 @@ function navigation(req: FastifyRequest): NavItem[] {
     ...(can(req.actor, 'case.list') ? [{ href: '/cases', text: 'Cases', current: path.startsWith('/cases') }] : []),
     ...(can(req.actor, 'marker.read') ? [{ href: '/markers', text: 'Warning markers', current: path.startsWith('/markers') }] : []),
     ...(can(req.actor, 'review.read') ? [{ href: '/self-reviews', text: 'Self review', current: path.startsWith('/self-reviews') }] : []),
+    ...(can(req.actor, 'annual_report.read') ? [{ href: '/annual-reports', text: 'Annual reports', current: path.startsWith('/annual-reports') }] : []),
+    ...(can(req.actor, 'review.oversee') ? [{ href: '/oversight/self-reviews', text: 'Oversight', current: path.startsWith('/oversight') }] : []),
+    ...(can(req.actor, 'standards.load') ? [{ href: '/standards', text: 'Standards', current: path.startsWith('/standards') }] : []),
     ...(can(req.actor, 'audit.search') ? [{ href: '/audit', text: 'Audit trail', current: path.startsWith('/audit') }] : []),
     ...(can(req.actor, 'user.manage') ? [{ href: '/users', text: 'Users', current: path.startsWith('/users') }] : []),
   ];

@@ -42,8 +42,12 @@ export const formatProblems = (file: string, problems: FrameworkProblem[]) =>
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The framework files shipped with Warden, in src/standards/. */
-export const BUNDLED_FRAMEWORKS = ['nhs-protect-commissioners-2017-18.json'].map((f) => join(here, f));
+/**
+ * The framework files shipped with Warden, in src/standards/: the commissioners' standards 2017-18 (002 ch. 4,
+ * complete) first, then the NHS violence prevention and reduction standard's seven domains (whose published
+ * indicators could not be obtained: see that file's notes).
+ */
+export const BUNDLED_FRAMEWORKS = ['nhs-protect-commissioners-2017-18.json', 'nhs-england-vpr-v2-2024-domains.json'].map((f) => join(here, f));
 
 /** Reads and validates a framework file, throwing with every problem listed if it is not valid. */
 export async function loadFramework(file: string): Promise<Framework> {

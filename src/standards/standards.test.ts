@@ -118,7 +118,43 @@ describe("commissioners' standards 2017-18 (002 ch. 4)", () => {
   });
 
   test('every bundled framework file is valid', async () => {
+    assert.equal(BUNDLED_FRAMEWORKS.length, 2);
     for (const f of BUNDLED_FRAMEWORKS) await loadFramework(f);
+  });
+});
+
+describe('a second framework in the same format: the violence prevention and reduction standard’s domains', () => {
+  const VPR = join(here, 'nhs-england-vpr-v2-2024-domains.json');
+
+  test('holds the seven published domains, in order, as key areas of one standard each, numbered 1 to 7', async () => {
+    const vpr = await loadFramework(VPR);
+    assert.notEqual(vpr.id, framework.id);
+    assert.deepEqual(
+      vpr.keyAreas.map((a) => a.name),
+      ['Leadership and accountability', 'Governance and assurance', 'Collaboration', 'Data', 'Workforce', 'Interventions', 'Evaluation'],
+    );
+    assert.deepEqual(
+      vpr.standards.map((s) => [s.number, s.keyArea, s.headline]),
+      vpr.keyAreas.map((a, i) => [String(i + 1), a.id, a.name]),
+    );
+    assert.ok(vpr.standards.every((s) => amberApplies(s) && !s.monitoringProviders && s.weight === 1));
+  });
+
+  test('says plainly that its criteria are Warden’s, not the published indicators, so none is passed off as official', async () => {
+    const vpr = await loadFramework(VPR);
+    assert.match(vpr.notes?.[0] ?? '', /could not be obtained.*NOT reproduced/s);
+    for (const s of vpr.standards) {
+      const criteria = [...s.criteria.red, ...(Array.isArray(s.criteria.amber) ? s.criteria.amber : []), ...s.criteria.green];
+      for (const c of criteria) assert.match(c, /^Warden's working criterion, not NHS England's published text: /, `standard ${s.number}`);
+      assert.match(s.notes?.join(' ') ?? '', /Warden's working text/);
+    }
+    for (const d of Object.values(vpr.ratingDefinitions)) assert.match(d, /Warden's working definition/);
+  });
+
+  test('warden standards validate accepts it', async () => {
+    const result = await warden('standards', 'validate', VPR);
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /^valid: 7 standards \(NHS violence prevention and reduction standard: the seven domains, version v2-2024-domains\)/);
   });
 });
 

@@ -150,6 +150,32 @@ export const casesRepository = {
    * sent for the current due date. `orgId` limits to one organisation; without it, every organisation (the
    * escalation run, in a deployment-wide transaction).
    */
+  /**
+   * How timely manager's investigations were in a financial year (`from`–`to`, London dates), for the self review's
+   * suggestion for 002 std 4.1: incidents reported in the year; investigations due in the year that are either
+   * completed or past their due date by `today`; and how many of those were completed by their due date.
+   */
+  async investigationTimeliness(tx: Tx, orgId: string, from: string, to: string, today: string) {
+    const reported = await tx
+      .selectFrom('incidents')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('org_id', '=', orgId)
+      .where(sql<string>`(reported_at at time zone 'Europe/London')::date`, '>=', from)
+      .where(sql<string>`(reported_at at time zone 'Europe/London')::date`, '<=', to)
+      .executeTakeFirstOrThrow();
+    const due = await tx
+      .selectFrom('case_investigations')
+      .select([
+        sql<string>`count(*)`.as('due'),
+        sql<string>`count(*) filter (where completed_at is not null and (completed_at at time zone 'Europe/London')::date <= due_on)`.as('on_time'),
+      ])
+      .where('org_id', '=', orgId)
+      .where('due_on', '>=', from)
+      .where('due_on', '<=', to)
+      .where((eb) => eb.or([eb('due_on', '<', today), eb('completed_at', 'is not', null)]))
+      .executeTakeFirstOrThrow();
+    return { reported: Number(reported.n), due: Number(due.due), onTime: Number(due.on_time) };
+  },
   overdue(tx: Tx, today: string, orgId?: string, managerId?: string) {
     let q = tx
       .selectFrom('case_investigations as ci')

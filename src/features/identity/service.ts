@@ -687,6 +687,62 @@ export function identityService(db: Database, policy: SessionPolicy, deps: Ident
       });
     },
 
+    /**
+     * Step-up for a weighty act (signing off a self review or an annual report): the signed-in user proves again,
+     * now, that they hold their second factor by entering a current TOTP code. The code's time step is remembered
+     * like a sign-in's, so a code already used (to sign in, or for an earlier act) is refused: no replay. Recovery
+     * codes are not accepted here. A wrong code counts towards the account lock like a wrong password, and is
+     * audited (`auth.step_up`, failure) whatever the caller then does. `purpose` names the act in the audit trail.
+     */
+    async confirmSecondFactor(actor: Actor | null, raw: unknown, meta: Meta & { purpose: string }): Promise<{ method: 'totp'; step: number }> {
+      const me = requireUser(actor);
+      const input = parse(totpCodeInput, raw);
+      const user = await inScope(db, system, (tx) =>
+        tx
+          .selectFrom('users')
+          .select(['id', 'name', 'email', 'locked_until', 'totp_secret', 'totp_last_step'])
+          .where('id', '=', me.userId)
+          .executeTakeFirstOrThrow(),
+      );
+      if (!user.totp_secret)
+        throw invalid([{ field: 'code', message: 'Set up two-factor authentication on your account first (Your account, then two-factor authentication)' }]);
+      const locked = !!user.locked_until && user.locked_until.getTime() > Date.now();
+      const step = locked ? null : await checkTotp(box.open(user.totp_secret, user.id), input.code, user.totp_last_step);
+      // The outcome is decided and written in one transaction, and the error thrown after it commits, so a
+      // failure is counted and audited even though the caller's act does not happen.
+      const accepted = await inScope(db, system, async (tx) => {
+        if (step !== null) {
+          // Conditional on the step still being new, so two requests racing with one code cannot both pass.
+          const res = await tx
+            .updateTable('users')
+            .set({ totp_last_step: step, failed_count: 0 })
+            .where('id', '=', user.id)
+            .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+            .executeTakeFirst();
+          if (Number(res.numUpdatedRows) === 1) {
+            await audit(tx, me, { action: 'auth.step_up', objectType: 'user', objectId: user.id, detail: { purpose: meta.purpose, ip: meta.ip } });
+            return true;
+          }
+        }
+        if (!locked) await countFailure(tx, user, meta);
+        await audit(tx, me, {
+          action: 'auth.step_up',
+          outcome: 'failure',
+          objectType: 'user',
+          objectId: user.id,
+          detail: { purpose: meta.purpose, ip: meta.ip, reason: locked ? 'locked' : 'wrong_or_used_code' },
+        });
+        return false;
+      });
+      if (!accepted || step === null) {
+        const message = locked
+          ? `Your account is locked after too many wrong codes. Try again in ${LOCK_MINUTES} minutes`
+          : 'The code is not right, or it has been used already. Enter the code your authenticator app shows now';
+        throw invalid([{ field: 'code', message }]);
+      }
+      return { method: 'totp', step };
+    },
+
     /** Replaces the recovery codes; a current TOTP code is needed, so a borrowed session cannot do it. */
     async regenerateRecoveryCodes(actor: Actor | null, raw: unknown, meta: Meta): Promise<string[]> {
       const me = requireUser(actor);

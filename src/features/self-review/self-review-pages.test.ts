@@ -4,10 +4,9 @@ import { describe, test } from 'node:test';
 import { memberOf, testApp } from '../../../test/app.ts';
 import { systemActor } from '../../platform/access/roles.ts';
 import { BUNDLED_FRAMEWORKS } from '../../standards/load.ts';
-import { selfReviewService } from './service.ts';
 
 const t = await testApp();
-const framework = await selfReviewService(t.db.app).loadFramework(systemActor, await readFile(BUNDLED_FRAMEWORKS[0]!, 'utf8'));
+const framework = await t.services.selfReview.loadFramework(systemActor, await readFile(BUNDLED_FRAMEWORKS[0]!, 'utf8'));
 const lsms = await memberOf(t, 'security_specialist');
 const board = await memberOf(t, 'board_viewer', lsms.org);
 const reporter = await memberOf(t, 'reporter', lsms.org);

@@ -3,17 +3,17 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { testDatabase } from '../../../test/db.ts';
+import { testApp } from '../../../test/app.ts';
 import { organisation, user } from '../../../test/factories.ts';
 import { main } from '../../cli.ts';
 import type { Actor, Role } from '../../platform/access/roles.ts';
 import { AppError } from '../../platform/errors.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { BUNDLED_FRAMEWORKS } from '../../standards/load.ts';
-import { selfReviewService } from './service.ts';
 
-const db = await testDatabase();
-const service = selfReviewService(db.app);
+const t = await testApp();
+const db = t.db;
+const service = t.services.selfReview;
 const orgA = await organisation(db.owner);
 const orgB = await organisation(db.owner);
 

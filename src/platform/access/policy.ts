@@ -48,8 +48,23 @@ export const POLICY = {
   // Standards frameworks (SPEC C5) are deployment-wide data: administrators load new versions; anyone signed in
   // may read them. The self review (002 §3.9–3.10) is prepared by the LSMS and the SMD and read by the board.
   'standards.load': { any: ['administrator'] },
+  'standards.read': { signedIn: true },
   'review.edit': { own: ['security_specialist', 'smd'] },
   'review.read': { own: ['security_specialist', 'smd', 'board_viewer'] },
+  // Sign-off is the Security Management Director's, with their second factor (002 std 1.1: the executive board
+  // member responsible for security); so is reopening a signed review, with a reason. The LSMS or the SMD submits
+  // the signed review to the commissioner(s) and the national body (002 §3.10).
+  'review.sign': { own: ['smd'] },
+  'review.reopen': { own: ['smd'] },
+  'review.submit': { own: ['security_specialist', 'smd'] },
+  // Oversight of submitted reviews (002 std 1.6, 1.7): a commissioner of the providers it commissions (the service
+  // narrows to them), the national assessor of every organisation. Never drafts.
+  'review.oversee': { own: ['commissioner'], any: ['national_assessor'] },
+  // The annual report to the Board (002 std 1.5): kept by the LSMS and the SMD, signed off by the SMD, read by the
+  // board.
+  'annual_report.read': { own: ['security_specialist', 'smd', 'board_viewer'] },
+  'annual_report.edit': { own: ['security_specialist', 'smd'] },
+  'annual_report.sign': { own: ['smd'] },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof POLICY;

@@ -1,0 +1,195 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { can } from '../../platform/access/policy.ts';
+import { AppError, unauthenticated } from '../../platform/errors.ts';
+import { formBody, idParam, submitForm } from '../../platform/forms.ts';
+import { acceptUploads, formValues, sendDownload, uploadOf } from '../../platform/uploads.ts';
+import { annualReportCreate, annualReportDetails, annualReportOut, BOARD_DECISION_LABELS, BOARD_DECISIONS } from './schema.ts';
+import { type AnnualReportsService, MAX_REPORT_BYTES } from './service.ts';
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Annual report pages (`/annual-reports…`) and `/api/v1/annual-reports…` (002 std 1.5). */
+export async function annualReportRoutes(app: FastifyInstance, service: AnnualReportsService): Promise<void> {
+  await acceptUploads(app, MAX_REPORT_BYTES);
+  const actorOf = (req: FastifyRequest) => {
+    if (!req.actor) throw unauthenticated();
+    return req.actor;
+  };
+  const hide = { schema: { hide: true } };
+  const meta = (req: FastifyRequest) => ({ ip: req.ip, requestId: req.id });
+
+  const listContext = async (req: FastifyRequest) => {
+    const actor = actorOf(req);
+    const reports = await service.list(actor);
+    return {
+      title: 'Annual reports',
+      mayEdit: can(actor, 'annual_report.edit'),
+      rows: reports.map((r) => [
+        { html: `<a href="/annual-reports/${r.id}">${r.yearLabel}</a>` },
+        { text: r.presentedOn ?? 'Not yet' },
+        { text: r.boardDecision ? BOARD_DECISION_LABELS[r.boardDecision] : 'Not recorded' },
+        { text: r.status === 'signed' ? `Signed off by ${r.signedBy ?? ''}` : 'Draft' },
+      ]),
+    };
+  };
+  app.get('/annual-reports', hide, async (req, reply) => reply.page('annual-reports/views/list.njk', { ...(await listContext(req)), values: {} }));
+  app.post('/annual-reports', hide, async (req, reply) =>
+    submitForm(
+      req,
+      reply,
+      async (body) => `/annual-reports/${(await service.create(actorOf(req), body)).id}`,
+      async () => ({ template: 'annual-reports/views/list.njk', context: await listContext(req) }),
+    ),
+  );
+
+  const showContext = async (req: FastifyRequest, values?: Record<string, unknown>) => {
+    const actor = actorOf(req);
+    const r = await service.get(actor, idParam(req));
+    const v = values ?? { presentedOn: r.presentedOn ?? '', boardDecision: r.boardDecision ?? '', boardMinute: r.boardMinute ?? '', summary: r.summary };
+    const draft = r.status === 'draft';
+    return {
+      title: `Annual report ${r.yearLabel}`,
+      r,
+      values: v,
+      mayEdit: draft && can(actor, 'annual_report.edit'),
+      maySign: draft && can(actor, 'annual_report.sign'),
+      decisionItems: BOARD_DECISIONS.map((d) => ({ value: d, text: BOARD_DECISION_LABELS[d], checked: v.boardDecision === d })),
+      rows: [
+        { key: { text: 'Financial year' }, value: { text: r.yearLabel } },
+        { key: { text: 'Presented to the Board' }, value: { text: r.presentedOn ?? 'Not yet' } },
+        { key: { text: 'Board’s decision' }, value: { text: r.boardDecision ? BOARD_DECISION_LABELS[r.boardDecision] : 'Not recorded' } },
+        { key: { text: 'Board minute' }, value: { text: r.boardMinute ?? 'None' } },
+        { key: { text: 'Summary' }, value: { text: r.summary || 'None' } },
+        {
+          key: { text: 'Document' },
+          value: r.document ? { html: `<a href="/annual-reports/${r.id}/document">${esc(r.document.fileName)}</a>` } : { text: 'None' },
+        },
+        {
+          key: { text: 'Sign-off' },
+          value: { text: r.status === 'signed' ? `Signed off by ${r.signedBy ?? ''} on ${r.signedAt?.slice(0, 10) ?? ''}` : 'Not signed off' },
+        },
+      ],
+    };
+  };
+  const showWithErrors = async (req: FastifyRequest, body: Record<string, unknown>, err: AppError, mapField: (f: string) => string = (f) => f) => ({
+    ...(await showContext(req, { ...formValues(body) })),
+    errors: err.fields.map((f) => ({ ...f, field: mapField(f.field) })),
+  });
+
+  app.get('/annual-reports/:id', hide, async (req, reply) => reply.page('annual-reports/views/show.njk', await showContext(req)));
+  app.post('/annual-reports/:id', hide, async (req, reply) => {
+    const body = formBody(req);
+    try {
+      await service.update(actorOf(req), idParam(req), body);
+      return reply.redirect(`/annual-reports/${idParam(req)}`, 303);
+    } catch (err) {
+      if (!(err instanceof AppError && (err.id === 'validation' || err.id === 'conflict'))) throw err;
+      return reply.page('annual-reports/views/show.njk', await showWithErrors(req, body, err), 400);
+    }
+  });
+  app.post('/annual-reports/:id/document', hide, async (req, reply) => {
+    const body = formBody(req);
+    try {
+      await service.uploadDocument(actorOf(req), idParam(req), uploadOf(body));
+      return reply.redirect(`/annual-reports/${idParam(req)}`, 303);
+    } catch (err) {
+      if (!(err instanceof AppError && (err.id === 'validation' || err.id === 'conflict'))) throw err;
+      return reply.page('annual-reports/views/show.njk', await showWithErrors(req, {}, err), 400);
+    }
+  });
+  app.get('/annual-reports/:id/document', hide, async (req, reply) => sendDownload(reply, await service.downloadDocument(actorOf(req), idParam(req))));
+  app.post('/annual-reports/:id/sign-off', hide, async (req, reply) => {
+    const body = formBody(req);
+    try {
+      await service.signOff(actorOf(req), idParam(req), body, meta(req));
+      return reply.redirect(`/annual-reports/${idParam(req)}`, 303);
+    } catch (err) {
+      if (!(err instanceof AppError && (err.id === 'validation' || err.id === 'conflict'))) throw err;
+      return reply.page(
+        'annual-reports/views/show.njk',
+        await showWithErrors(req, {}, err, (f) => (f === 'presentedOn' || f === 'boardDecision' ? f : 'code')),
+        400,
+      );
+    }
+  });
+
+  // ---- JSON API ----
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['annual-reports'];
+  const params = z.object({ id: z.string() });
+  const raw = new WeakMap<FastifyRequest, unknown>();
+  const keepRaw = {
+    attachValidation: true,
+    preValidation: async (req: FastifyRequest) => {
+      raw.set(req, req.body);
+    },
+  };
+  const rawBody = (req: FastifyRequest) => raw.get(req) ?? {};
+  api.get(
+    '/api/v1/annual-reports',
+    { schema: { tags, summary: 'Your organisation’s annual reports to the Board', response: { 200: z.array(annualReportOut) } } },
+    async (req) => service.list(actorOf(req)),
+  );
+  api.post(
+    '/api/v1/annual-reports',
+    {
+      ...keepRaw,
+      schema: {
+        tags,
+        summary: 'Start the annual report record for a financial year',
+        body: annualReportCreate,
+        response: { 201: z.object({ id: z.string() }) },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await service.create(actorOf(req), rawBody(req))),
+  );
+  api.get('/api/v1/annual-reports/:id', { schema: { tags, summary: 'One annual report', params, response: { 200: annualReportOut } } }, async (req) =>
+    service.get(actorOf(req), idParam(req)),
+  );
+  api.put(
+    '/api/v1/annual-reports/:id',
+    {
+      ...keepRaw,
+      schema: {
+        tags,
+        summary: 'Record when it went to the Board, the decision, minute and summary (drafts only)',
+        params,
+        body: annualReportDetails,
+        response: { 200: annualReportOut },
+      },
+    },
+    async (req) => service.update(actorOf(req), idParam(req), rawBody(req)),
+  );
+  api.post(
+    '/api/v1/annual-reports/:id/document',
+    {
+      schema: {
+        tags,
+        summary: 'Attach the report (multipart field `file`: PDF or Word, under 20 MB)',
+        consumes: ['multipart/form-data'],
+        params,
+        response: { 201: z.object({ fileName: z.string() }) },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await service.uploadDocument(actorOf(req), idParam(req), uploadOf(formBody(req)))),
+  );
+  api.get('/api/v1/annual-reports/:id/document', { schema: { tags, summary: 'Download the report’s document (audited)', params } }, async (req, reply) =>
+    sendDownload(reply, await service.downloadDocument(actorOf(req), idParam(req))),
+  );
+  api.post(
+    '/api/v1/annual-reports/:id/sign-off',
+    {
+      ...keepRaw,
+      schema: {
+        tags,
+        summary: 'Sign the report off (Security Management Director) with a current authenticator code',
+        params,
+        body: z.object({ code: z.string() }),
+        response: { 200: annualReportOut },
+      },
+    },
+    async (req) => service.signOff(actorOf(req), idParam(req), rawBody(req), meta(req)),
+  );
+}

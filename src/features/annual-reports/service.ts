@@ -1,0 +1,209 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Database } from '../../db/database.ts';
+import { authorize } from '../../platform/access/policy.ts';
+import type { Actor } from '../../platform/access/roles.ts';
+import { audit } from '../../platform/audit.ts';
+import { conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { checkUpload, type FileStore, type Upload } from '../../platform/files.ts';
+import { inScope } from '../../platform/tenancy.ts';
+import { parse } from '../../platform/validation.ts';
+import { londonDay } from '../cases/service.ts';
+import type { IdentityService } from '../identity/service.ts';
+import { financialYearLabel } from '../organisations/schema.ts';
+import { annualReportsRepository as repo } from './repository.ts';
+import { type AnnualReportOut, annualReportCreate, annualReportDetails } from './schema.ts';
+
+/** Largest report document accepted. */
+export const MAX_REPORT_BYTES = 20 * 1024 * 1024;
+const REPORT_KINDS = ['pdf', 'docx'] as const;
+
+type Acting = { actor: Actor; orgId: string; userId: string | null };
+type Row = NonNullable<Awaited<ReturnType<typeof repo.find>>>;
+
+const out = (r: Row): AnnualReportOut => ({
+  id: r.id,
+  year: r.year,
+  yearLabel: financialYearLabel(r.year),
+  presentedOn: r.presented_on,
+  boardDecision: r.board_decision,
+  boardMinute: r.board_minute,
+  summary: r.summary,
+  document: r.file_name && r.content_type && r.size_bytes ? { fileName: r.file_name, contentType: r.content_type, sizeBytes: r.size_bytes } : null,
+  status: r.status,
+  signedBy: r.signed_by_name,
+  signedAt: r.signed_at ? r.signed_at.toISOString() : null,
+});
+
+export type AnnualReportsDeps = { files: FileStore; identity: Pick<IdentityService, 'confirmSecondFactor'> };
+
+/**
+ * Annual reports to the Board (002 std 1.5): the minimum record the self review's suggestion for 1.5 rests on.
+ * The security team (LSMS) and the SMD keep the record for each financial year; the SMD signs it off by entering
+ * their second factor again, after which it is final (the database refuses changes). The board reads it. Every
+ * change and every document download is audited.
+ */
+export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
+  const acting = (actor: Actor | null, action: 'annual_report.read' | 'annual_report.edit' | 'annual_report.sign', orgId?: string): Acting => {
+    const org = actor?.kind === 'user' ? actor.orgId : orgId;
+    const a = authorize(actor, action, org ?? undefined);
+    if (a.kind === 'user') {
+      if (!a.orgId) throw forbidden('An annual report belongs to an organisation: act for one first.');
+      return { actor: a, orgId: a.orgId, userId: a.userId };
+    }
+    if (!orgId) throw forbidden('Name the organisation.');
+    return { actor: a, orgId, userId: null };
+  };
+  const found = async (tx: Parameters<typeof repo.find>[0], a: Acting, id: string, lock = false) => {
+    const r = await repo.find(tx, a.orgId, id, lock);
+    if (!r) throw notFound('annual report');
+    return r;
+  };
+  const draft = (r: Row) => {
+    if (r.status !== 'draft') throw conflict('form', `The annual report for ${financialYearLabel(r.year)} is signed off and cannot be changed.`);
+  };
+
+  return {
+    /** The organisation's annual reports, newest year first. */
+    async list(actor: Actor | null, orgId?: string) {
+      const a = acting(actor, 'annual_report.read', orgId);
+      return inScope(db, { orgId: a.orgId }, async (tx) => (await repo.list(tx, a.orgId)).map(out));
+    },
+
+    async get(actor: Actor | null, id: string) {
+      const a = acting(actor, 'annual_report.read');
+      return inScope(db, { orgId: a.orgId }, async (tx) => out(await found(tx, a, id)));
+    },
+
+    /** Starts the record for a financial year; one per year. */
+    async create(actor: Actor | null, raw: unknown) {
+      const a = acting(actor, 'annual_report.edit');
+      const input = parse(annualReportCreate, raw);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        if (await repo.forYear(tx, a.orgId, input.year)) throw conflict('year', `There is already an annual report for ${financialYearLabel(input.year)}.`);
+        const { id } = await repo.insert(tx, { org_id: a.orgId, year: input.year, created_by: a.userId });
+        await audit(tx, a.actor, { action: 'annual_report.create', orgId: a.orgId, objectType: 'annual_report', objectId: id, detail: { year: input.year } });
+        return { id };
+      });
+    },
+
+    /** Records when it was presented to the Board, the Board's decision and minute, and a summary. Drafts only. */
+    async update(actor: Actor | null, id: string, raw: unknown) {
+      const a = acting(actor, 'annual_report.edit');
+      const input = parse(annualReportDetails, raw);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const r = await found(tx, a, id, true);
+        draft(r);
+        const problems = [];
+        if (input.presentedOn && input.presentedOn > londonDay(new Date()))
+          problems.push({ field: 'presentedOn', message: 'The date presented to the Board must be today or in the past' });
+        if (input.presentedOn && input.presentedOn < `${r.year}-04-01`)
+          problems.push({ field: 'presentedOn', message: `The report for ${financialYearLabel(r.year)} cannot have been presented before the year began` });
+        if (input.boardDecision && !input.presentedOn)
+          problems.push({ field: 'presentedOn', message: 'Enter the date the report was presented to the Board, to record its decision' });
+        if (problems.length) throw invalid(problems);
+        await repo.updateDetails(tx, a.orgId, id, {
+          presented_on: input.presentedOn ?? null,
+          board_decision: input.boardDecision ?? null,
+          board_minute: input.boardMinute ?? null,
+          summary: input.summary,
+          updated_by: a.userId,
+        });
+        await audit(tx, a.actor, {
+          action: 'annual_report.update',
+          orgId: a.orgId,
+          objectType: 'annual_report',
+          objectId: id,
+          detail: { presentedOn: input.presentedOn ?? null, boardDecision: input.boardDecision ?? null },
+        });
+        return out(await found(tx, a, id));
+      });
+    },
+
+    /**
+     * Attaches the report itself (PDF or Word, under 20 MB, recognised by content), stored outside the web root.
+     * A new upload replaces the one shown; earlier files are kept. Drafts only.
+     */
+    async uploadDocument(actor: Actor | null, id: string, file: Upload | null) {
+      const a = acting(actor, 'annual_report.edit');
+      const checked = checkUpload(file, REPORT_KINDS, MAX_REPORT_BYTES);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const r = await found(tx, a, id, true);
+        draft(r);
+        if ('error' in checked) throw invalid([{ field: 'file', message: checked.error }]);
+        const fileId = randomUUID();
+        await deps.files.save(a.orgId, fileId, checked.data);
+        try {
+          const sha256 = createHash('sha256').update(checked.data).digest('hex');
+          await repo.setDocument(tx, a.orgId, id, {
+            file_id: fileId,
+            file_name: checked.fileName,
+            content_type: checked.contentType,
+            size_bytes: checked.data.length,
+            sha256,
+            updated_by: a.userId,
+          });
+          await audit(tx, a.actor, {
+            action: 'annual_report.document_upload',
+            orgId: a.orgId,
+            objectType: 'annual_report',
+            objectId: id,
+            detail: { file: fileId, contentType: checked.contentType, size: checked.data.length, sha256 },
+          });
+        } catch (err) {
+          await deps.files.discard(a.orgId, fileId);
+          throw err;
+        }
+        return { fileName: checked.fileName };
+      });
+    },
+
+    /** The report's document, for those who may read the report; the download is audited. */
+    async downloadDocument(actor: Actor | null, id: string) {
+      const a = acting(actor, 'annual_report.read');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const r = await found(tx, a, id);
+        if (!r.file_id || !r.file_name || !r.content_type) throw notFound('document');
+        const data = await deps.files.read(a.orgId, r.file_id);
+        await audit(tx, a.actor, {
+          action: 'annual_report.document_download',
+          orgId: a.orgId,
+          objectType: 'annual_report',
+          objectId: id,
+          detail: { file: r.file_id },
+        });
+        return { fileName: r.file_name, contentType: r.content_type, data };
+      });
+    },
+
+    /**
+     * The SMD signs the report off (002 std 1.5: sign-off is not delegated below the executive board) by entering
+     * a current code from their authenticator app; the report must say when it went to the Board and what the
+     * Board decided. Signed, it is final.
+     */
+    async signOff(actor: Actor | null, id: string, raw: unknown, meta: { ip?: string; requestId?: string } = {}) {
+      const a = acting(actor, 'annual_report.sign');
+      const r0 = await inScope(db, { orgId: a.orgId }, (tx) => found(tx, a, id));
+      draft(r0);
+      const missing = [];
+      if (!r0.presented_on) missing.push({ field: 'presentedOn', message: 'Record the date the report was presented to the Board before signing it off' });
+      if (!r0.board_decision) missing.push({ field: 'boardDecision', message: 'Record the Board’s decision before signing it off' });
+      if (missing.length) throw invalid(missing);
+      await deps.identity.confirmSecondFactor(a.actor, raw, { ...meta, purpose: `annual report ${id}` });
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const r = await found(tx, a, id, true);
+        draft(r);
+        await repo.sign(tx, a.orgId, id, a.userId);
+        await audit(tx, a.actor, {
+          action: 'annual_report.sign',
+          orgId: a.orgId,
+          objectType: 'annual_report',
+          objectId: id,
+          detail: { year: r.year, presentedOn: r.presented_on, boardDecision: r.board_decision, secondFactor: 'totp' },
+        });
+        return out(await found(tx, a, id));
+      });
+    },
+  };
+}
+
+export type AnnualReportsService = ReturnType<typeof annualReportsService>;
