@@ -33,6 +33,8 @@ export abstract class WardenPage {
 
   /** The error summary's links, as href → text. */
   async errorLinks(): Promise<Record<string, string>> {
+    // Wait for the page that answers the submit: reading the links at once can catch the page before it.
+    await this.errorSummary.waitFor();
     const links = this.errorSummary.locator('a');
     const out: Record<string, string> = {};
     for (const a of await links.all()) out[(await a.getAttribute('href')) ?? ''] = ((await a.textContent()) ?? '').trim();
