@@ -752,17 +752,21 @@ export function identityService(db: Database, policy: SessionPolicy, deps: Ident
       );
       if (!user.totp_secret) throw invalid([{ field: 'code', message: 'Set up two-factor authentication first' }]);
       const step = await checkTotp(box.open(user.totp_secret, user.id), input.code, user.totp_last_step);
-      return inScope(db, system, async (tx) => {
+      // A wrong code is counted towards the lock and audited in a transaction that commits; the refusal is thrown
+      // after it (thrown inside, it would roll back its own record).
+      const codes = await inScope(db, system, async (tx) => {
         if (step === null) {
           await countFailure(tx, user, meta);
           await audit(tx, me, { action: 'auth.recovery_codes', outcome: 'failure', objectType: 'user', objectId: me.userId, detail: { ip: meta.ip } });
-          throw invalid([{ field: 'code', message: 'The code is not right. Enter the code your authenticator app shows now' }]);
+          return null;
         }
         await tx.updateTable('users').set({ totp_last_step: step }).where('id', '=', me.userId).execute();
-        const codes = await issueRecoveryCodes(tx, me.userId);
+        const issued = await issueRecoveryCodes(tx, me.userId);
         await audit(tx, me, { action: 'auth.recovery_codes', objectType: 'user', objectId: me.userId, detail: { ip: meta.ip } });
-        return codes;
+        return issued;
       });
+      if (!codes) throw invalid([{ field: 'code', message: 'The code is not right. Enter the code your authenticator app shows now' }]);
+      return codes;
     },
 
     // ---- Own account and session management (ASVS 5.0 V7) ----

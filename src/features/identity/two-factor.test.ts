@@ -210,6 +210,10 @@ describe('new recovery codes', () => {
     const refused = await client.post('/account/two-factor/recovery-codes', { code: await totpAt(secret, step) });
     assert.equal(refused.statusCode, 400, 'the code used to turn TOTP on is spent');
     assert.match(refused.body, /nhsuk-error-summary/);
+    // The refusal is recorded, and counts towards the lock, although nothing else happens.
+    assert.equal(await audits(t, 'auth.recovery_codes', u.id, 'failure'), 1);
+    const failures = await t.db.owner.selectFrom('users').select('failed_count').where('id', '=', u.id).executeTakeFirstOrThrow();
+    assert.equal(failures.failed_count, 1);
     const fresh = await client.post('/account/two-factor/recovery-codes', { code: await totpAt(secret, step + 1) });
     assert.equal(fresh.statusCode, 200, fresh.body.slice(0, 500));
     assert.match(fresh.body, /Save your new recovery codes/);
