@@ -12,6 +12,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOpt
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { type Database, isReachable } from './db/database.ts';
+import { analyticsRoutes } from './features/analytics/routes.ts';
+import { analyticsService } from './features/analytics/service.ts';
 import { auditRoutes } from './features/audit/routes.ts';
 import { auditService } from './features/audit/service.ts';
 import { caseRoutes } from './features/cases/routes.ts';
@@ -240,5 +242,6 @@ export async function createApp(services: Services, options: AppOptions): Promis
   await app.register(async (scoped) => markerRoutes(scoped, markersService(services.db)));
   await app.register(async (scoped) => selfReviewRoutes(scoped, selfReviewService(services.db)));
   await app.register(async (scoped) => caseRoutes(scoped, services.cases));
+  await app.register(async (scoped) => analyticsRoutes(scoped, analyticsService(services.db)));
   return app;
 }

@@ -33,9 +33,22 @@ function navigation(req: FastifyRequest): NavItem[] {
     ...(can(req.actor, 'case.list') ? [{ href: '/cases', text: 'Cases', current: path.startsWith('/cases') }] : []),
     ...(can(req.actor, 'marker.read') ? [{ href: '/markers', text: 'Warning markers', current: path.startsWith('/markers') }] : []),
     ...(can(req.actor, 'review.read') ? [{ href: '/self-reviews', text: 'Self review', current: path.startsWith('/self-reviews') }] : []),
+    ...analysisNav(req.actor, path),
     ...(can(req.actor, 'audit.search') ? [{ href: '/audit', text: 'Audit trail', current: path.startsWith('/audit') }] : []),
     ...(can(req.actor, 'user.manage') ? [{ href: '/users', text: 'Users', current: path.startsWith('/users') }] : []),
   ];
+}
+
+/** Analysis (SPEC C4): the organisation's dashboard, the national picture, commissioned providers, statistics. */
+function analysisNav(actor: Actor, path: string): NavItem[] {
+  const current = path.startsWith('/analytics') || path.startsWith('/statistics');
+  if (actor.kind === 'user' && actor.orgId && can(actor, 'analytics.read', actor.orgId))
+    return [{ href: `/analytics/organisations/${actor.orgId}`, text: 'Analysis', current }];
+  if (can(actor, 'analytics.national')) return [{ href: '/analytics/national', text: 'Analysis', current }];
+  if (actor.kind === 'user' && actor.orgId && can(actor, 'analytics.providers', actor.orgId))
+    return [{ href: '/analytics/providers', text: 'Analysis', current }];
+  if (can(actor, 'statistics.import')) return [{ href: '/statistics', text: 'Statistics', current }];
+  return [];
 }
 
 /**

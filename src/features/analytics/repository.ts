@@ -1,0 +1,219 @@
+import { type SqlBool, sql } from 'kysely';
+import type { Tx } from '../../db/database.ts';
+import { PROVIDER_TYPES } from '../commissioning/schema.ts';
+
+/** What a dashboard narrows its roll-ups by: category, and site (`community`: no site). Months are 'YYYY-MM-01'. */
+export type RollupFilter = { orgId: string; from: string; to: string; category?: string; site?: string };
+
+/** The measures of `incident_rollups` (migration 20261205100000-Analytics), summed over a filter. */
+export const MEASURES = [
+  'incidents',
+  'medical_factors',
+  'late',
+  'police',
+  'injured',
+  'closed',
+  'closure_seconds',
+  'sanctions',
+  'sanctioned',
+  'redress_cases',
+  'redress_sought_pence',
+  'redress_recovered_pence',
+  'redress_recovered_cases',
+] as const;
+export type Measure = (typeof MEASURES)[number];
+
+/** The dashboard's filter as a condition on any roll-up table (all share org, month, category and site columns). */
+function filtered(f: RollupFilter) {
+  const category = f.category ? sql`AND category = ${f.category}` : sql``;
+  const site = f.site === 'community' ? sql`AND site_id IS NULL` : f.site ? sql`AND site_id = ${f.site}` : sql``;
+  return sql<SqlBool>`org_id = ${f.orgId} AND month >= ${f.from} AND month <= ${f.to} ${category} ${site}`;
+}
+
+const total = (column: string) => sql<number>`coalesce(sum(${sql.ref(column)}), 0)::bigint`;
+
+/**
+ * The only code of analysis and benchmarking that touches Kysely. Dashboards read roll-ups (never incidents), so
+ * their cost follows organisations × months, not the number of incidents. Every query runs in a scoped
+ * transaction: one organisation's, or every organisation's for benchmarks, which only ever read aggregates.
+ */
+export const analyticsRepository = {
+  organisation(tx: Tx, id: string) {
+    return tx.selectFrom('organisations').select(['id', 'code', 'name', 'type']).where('id', '=', id).executeTakeFirst();
+  },
+  /** Every provider organisation (acute, ambulance, mental health, community): the population benchmarks rank. */
+  providers(tx: Tx) {
+    return tx.selectFrom('organisations').select(['id', 'code', 'name', 'type']).where('type', 'in', PROVIDER_TYPES).orderBy('name').execute();
+  },
+  organisationsByCode(tx: Tx, codes: string[]) {
+    if (codes.length === 0) return Promise.resolve([]);
+    return tx
+      .selectFrom('organisations')
+      .select(['id', 'code', 'name', 'type'])
+      .where((eb) =>
+        eb(
+          eb.fn('upper', ['code']),
+          'in',
+          codes.map((c) => c.toUpperCase()),
+        ),
+      )
+      .execute();
+  },
+  sites(tx: Tx, orgId: string) {
+    return tx.selectFrom('sites').select(['id', 'name']).where('org_id', '=', orgId).orderBy('name').execute();
+  },
+  departments(tx: Tx, orgId: string) {
+    return tx.selectFrom('departments').select(['id', 'name', 'site_id']).where('org_id', '=', orgId).orderBy('name').execute();
+  },
+  headcounts(tx: Tx, orgId?: string) {
+    let q = tx.selectFrom('staff_headcounts').select(['org_id', 'financial_year', 'headcount']);
+    if (orgId) q = q.where('org_id', '=', orgId);
+    return q.execute();
+  },
+
+  /** Every measure by month and category, over the filter. */
+  monthly(tx: Tx, f: RollupFilter) {
+    return tx
+      .selectFrom('incident_rollups')
+      .select(['month', 'category', ...MEASURES.map((m) => total(m).as(m))])
+      .where(filtered(f))
+      .groupBy(['month', 'category'])
+      .orderBy('month')
+      .execute();
+  },
+  /** Incidents by site over the filter (site null: in the community). */
+  bySite(tx: Tx, f: RollupFilter) {
+    return tx
+      .selectFrom('incident_rollups')
+      .select(['site_id', total('incidents').as('incidents')])
+      .where(filtered(f))
+      .groupBy('site_id')
+      .execute();
+  },
+  /** Incidents by site and department over the filter, with the number of months in which each had any. */
+  byDepartment(tx: Tx, f: RollupFilter) {
+    return tx
+      .selectFrom('incident_department_rollups')
+      .select([
+        'site_id',
+        'department_id',
+        total('incidents').as('incidents'),
+        sql<number>`count(DISTINCT month) FILTER (WHERE incidents > 0)::int`.as('months'),
+      ])
+      .where(filtered(f))
+      .groupBy(['site_id', 'department_id'])
+      .execute();
+  },
+  /** Open cases of the filter's incidents, and those overdue on `today` ('YYYY-MM-DD', England). */
+  async open(tx: Tx, f: RollupFilter, today: string) {
+    const row = await tx
+      .selectFrom('incident_open_rollups')
+      .select([total('open').as('open'), sql<number>`coalesce(sum(open) FILTER (WHERE due_on < ${today}), 0)::bigint`.as('overdue')])
+      .where(filtered(f))
+      .executeTakeFirstOrThrow();
+    return { open: Number(row.open), overdue: Number(row.overdue) };
+  },
+
+  /** The `004` figures per organisation and financial year, as Warden counted them (all organisations in scope). */
+  yearRollups(tx: Tx, orgId?: string) {
+    let q = tx.selectFrom('incident_year_rollups').select(['org_id', 'financial_year', 'incidents', 'physical_assaults', 'physical_assaults_medical']);
+    if (orgId) q = q.where('org_id', '=', orgId);
+    return q.execute();
+  },
+  published(tx: Tx, orgId?: string) {
+    let q = tx
+      .selectFrom('published_statistics as p')
+      .innerJoin('organisations as o', 'o.id', 'p.org_id')
+      .select(['p.org_id', 'o.code', 'o.name', 'p.financial_year', 'p.physical_assaults', 'p.physical_assaults_medical', 'p.staff', 'p.source'])
+      .orderBy('o.name')
+      .orderBy('p.financial_year', 'desc');
+    if (orgId) q = q.where('p.org_id', '=', orgId);
+    return q.execute();
+  },
+  upsertPublished(
+    tx: Tx,
+    rows: { orgId: string; financialYear: number; physicalAssaults: number; medical: number; staff: number }[],
+    source: string | null,
+    by: string | null,
+  ) {
+    if (rows.length === 0) return Promise.resolve();
+    return tx
+      .insertInto('published_statistics')
+      .values(
+        rows.map((r) => ({
+          org_id: r.orgId,
+          financial_year: r.financialYear,
+          physical_assaults: r.physicalAssaults,
+          physical_assaults_medical: r.medical,
+          staff: r.staff,
+          source,
+          imported_by: by,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['org_id', 'financial_year']).doUpdateSet((eb) => ({
+          physical_assaults: eb.ref('excluded.physical_assaults'),
+          physical_assaults_medical: eb.ref('excluded.physical_assaults_medical'),
+          staff: eb.ref('excluded.staff'),
+          source: eb.ref('excluded.source'),
+          imported_by: eb.ref('excluded.imported_by'),
+          imported_at: sql`now()`,
+        })),
+      )
+      .execute()
+      .then(() => undefined);
+  },
+
+  surveys(tx: Tx, orgId: string) {
+    return tx
+      .selectFrom('staff_survey_results')
+      .select([
+        'financial_year',
+        'respondents',
+        sql<number>`physical_violence_public::float8`.as('physical_violence_public'),
+        sql<number | null>`abuse_public::float8`.as('abuse_public'),
+        sql<number | null>`violence_reported::float8`.as('violence_reported'),
+      ])
+      .where('org_id', '=', orgId)
+      .orderBy('financial_year')
+      .execute();
+  },
+  upsertSurvey(
+    tx: Tx,
+    rows: {
+      orgId: string;
+      financialYear: number;
+      physicalViolencePublic: number;
+      abusePublic: number | null;
+      violenceReported: number | null;
+      respondents: number | null;
+    }[],
+    by: string | null,
+  ) {
+    if (rows.length === 0) return Promise.resolve();
+    return tx
+      .insertInto('staff_survey_results')
+      .values(
+        rows.map((r) => ({
+          org_id: r.orgId,
+          financial_year: r.financialYear,
+          physical_violence_public: r.physicalViolencePublic,
+          abuse_public: r.abusePublic,
+          violence_reported: r.violenceReported,
+          respondents: r.respondents,
+          entered_by: by,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['org_id', 'financial_year']).doUpdateSet((eb) => ({
+          physical_violence_public: eb.ref('excluded.physical_violence_public'),
+          abuse_public: eb.ref('excluded.abuse_public'),
+          violence_reported: eb.ref('excluded.violence_reported'),
+          respondents: eb.ref('excluded.respondents'),
+          entered_by: eb.ref('excluded.entered_by'),
+        })),
+      )
+      .execute()
+      .then(() => undefined);
+  },
+};
