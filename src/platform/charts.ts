@@ -113,9 +113,12 @@ export function columnChart(o: {
   size?: ChartSize;
 }): Chart {
   const legend = o.series.length > 1;
-  const size = o.size ?? { width: 760, height: legend ? 400 : 320 };
+  // room under the axis for its (rotated) labels and for the legend, about four entries a line
+  const legendLines = legend ? Math.ceil(o.series.length / 4) : 0;
+  const bottom = (o.categories.length > 8 ? 64 : 36) + legendLines * 24;
+  const size = o.size ?? { width: 760, height: 260 + bottom };
   const option = {
-    grid: { left: 56, right: 24, top: 32, bottom: legend ? 110 : 56, containLabel: false },
+    grid: { left: 56, right: 24, top: 32, bottom, containLabel: false },
     legend: legend ? { bottom: 0, left: 'center', textStyle: axisLabel, itemWidth: 14, itemHeight: 10, width: size.width - 40 } : undefined,
     xAxis: {
       type: 'category',
@@ -160,10 +163,18 @@ export function barChart(o: {
   markLine?: { value: number; label: string };
 }): Chart {
   const rows = o.labels.length;
-  const size = { width: 760, height: Math.max(140, 48 + rows * 26) };
+  const size = { width: 760, height: Math.max(150, 76 + rows * 26) };
   const option = {
-    grid: { left: 8, right: 48, top: 28, bottom: 24, containLabel: true },
-    xAxis: { type: 'value', name: o.xName, nameTextStyle: axisLabel, axisLabel, splitLine: { lineStyle: { color: '#d8dde0' } } },
+    grid: { left: 8, right: 48, top: 28, bottom: 40, containLabel: true },
+    xAxis: {
+      type: 'value',
+      name: o.xName,
+      nameLocation: 'middle',
+      nameGap: 26,
+      nameTextStyle: axisLabel,
+      axisLabel,
+      splitLine: { lineStyle: { color: '#d8dde0' } },
+    },
     yAxis: {
       type: 'category',
       inverse: true,
@@ -183,7 +194,8 @@ export function barChart(o: {
               silent: true,
               data: [{ xAxis: o.markLine.value }],
               lineStyle: { color: '#212b32', type: 'dashed', width: 2 },
-              label: { formatter: o.markLine.label, position: 'end', color: TEXT, fontFamily: FONT },
+              // the category axis runs top to bottom (inverse), so the line starts at the top: label it there
+              label: { formatter: o.markLine.label, position: 'start', color: TEXT, fontFamily: FONT },
             }
           : undefined,
       },

@@ -194,7 +194,6 @@ export function dashboardCharts(d: Dashboard): Record<string, Chart> {
         { name: 'Physical assaults per 1,000 staff', data: d.years.map((y) => y.assaultRatePer1000), color: PALETTE[1] },
       ],
       yName: 'Per 1,000 staff',
-      size: { width: 760, height: 340 },
     }),
     bySite: barChart({
       id: 'chart-by-site',
@@ -289,7 +288,6 @@ export function benchmarkCharts(b: Benchmark): Record<string, Chart> {
         { name: 'National median', data: b.history.map((h) => h.nationalMedian), type: 'line', color: PALETTE[9] },
       ],
       yName: 'Per 1,000 staff',
-      size: { width: 760, height: 360 },
     }),
   };
 }
@@ -397,7 +395,6 @@ export function perceptionCharts(p: Perception): Record<string, Chart> {
         { name: 'Physical assaults reported, per 1,000 staff', data: p.years.map((y) => y.reportedRatePer1000), color: PALETTE[1] },
       ],
       yName: 'Per 1,000 staff',
-      size: { width: 760, height: 360 },
     }),
   };
 }
