@@ -165,6 +165,23 @@ describe('rank, percentile and median (004 peer table)', () => {
     assert.equal(medianTenths([]), null);
   });
 
+  test('a whole group ranked at once gives each organisation the rank and percentile it has alone', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ count: fc.integer({ min: 0, max: 500 }), staff: fc.option(fc.integer({ min: 1, max: 20_000 })) }), { maxLength: 40 }),
+        (rows) => {
+          const t = benchmark(rows.map((r, key) => ({ key, count: r.count, staff: r.staff })));
+          const values = t.rows.flatMap((r) => (r.rateTenths === null ? [] : [r.rateTenths]));
+          return t.rows.every((r) =>
+            r.rateTenths === null
+              ? r.rank === null && r.percentile === null
+              : r.rank === rankHighestFirst(values, r.rateTenths) && r.percentile === percentileRank(values, r.rateTenths),
+          );
+        },
+      ),
+    );
+  });
+
   test('rank and percentile agree for any group: the higher the rate, the lower the rank number and the higher the percentile', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 40 }), (values) => {

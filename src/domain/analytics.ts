@@ -115,15 +115,29 @@ export type BenchmarkRow<K> = BenchmarkInput<K> & {
 export function benchmark<K>(rows: readonly BenchmarkInput<K>[]): { rows: BenchmarkRow<K>[]; medianTenths: number | null; ranked: number } {
   const rated = rows.map((r) => ({ ...r, rateTenths: ratePer1000Tenths(r.count, r.staff) }));
   const values = rated.flatMap((r) => (r.rateTenths === null ? [] : [r.rateTenths]));
-  const out = rated.map((r, i) => ({
-    ...r,
-    order: i,
-    rate: fromTenths(r.rateTenths),
-    rank: r.rateTenths === null ? null : rankHighestFirst(values, r.rateTenths),
-    percentile: r.rateTenths === null ? null : percentileRank(values, r.rateTenths),
-  }));
+  // One sort, then each distinct rate's standing: how many are higher, lower and equal (rankHighestFirst and
+  // percentileRank give the same answers, one organisation at a time; this is the same rule for a whole group).
+  const ascending = [...values].sort((a, b) => a - b);
+  const standing = new Map<number, { below: number; equal: number }>();
+  for (let i = 0; i < ascending.length; i++) {
+    const v = ascending[i] as number;
+    const s = standing.get(v);
+    if (s) s.equal++;
+    else standing.set(v, { below: i, equal: 1 });
+  }
+  const n = ascending.length;
+  const out = rated.map((r, i) => {
+    const s = r.rateTenths === null ? undefined : standing.get(r.rateTenths);
+    return {
+      ...r,
+      order: i,
+      rate: fromTenths(r.rateTenths),
+      rank: s ? n - s.below - s.equal + 1 : null,
+      percentile: s ? roundedQuotient((2 * s.below + s.equal) * 1000, 2 * n) / 10 : null,
+    };
+  });
   out.sort((a, b) => (a.rank ?? Number.POSITIVE_INFINITY) - (b.rank ?? Number.POSITIVE_INFINITY) || a.order - b.order);
-  return { rows: out.map(({ order: _o, ...r }) => r), medianTenths: medianTenths(values), ranked: values.length };
+  return { rows: out.map(({ order: _o, ...r }) => r), medianTenths: medianTenths(values), ranked: n };
 }
 
 // ---- months and financial years in England ---------------------------------------------------------------------

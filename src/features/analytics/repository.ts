@@ -59,12 +59,6 @@ export const analyticsRepository = {
       )
       .execute();
   },
-  sites(tx: Tx, orgId: string) {
-    return tx.selectFrom('sites').select(['id', 'name']).where('org_id', '=', orgId).orderBy('name').execute();
-  },
-  departments(tx: Tx, orgId: string) {
-    return tx.selectFrom('departments').select(['id', 'name', 'site_id']).where('org_id', '=', orgId).orderBy('name').execute();
-  },
   headcounts(tx: Tx, orgId?: string) {
     let q = tx.selectFrom('staff_headcounts').select(['org_id', 'financial_year', 'headcount']);
     if (orgId) q = q.where('org_id', '=', orgId);
@@ -81,16 +75,32 @@ export const analyticsRepository = {
       .orderBy('month')
       .execute();
   },
-  /** Incidents by site over the filter (site null: in the community). */
-  bySite(tx: Tx, f: RollupFilter) {
-    return tx
-      .selectFrom('incident_rollups')
-      .select(['site_id', total('incidents').as('incidents')])
-      .where(filtered(f))
-      .groupBy('site_id')
-      .execute();
+  /**
+   * An organisation with its sites, departments and headcounts, in one round trip (a dashboard's context).
+   */
+  async context(tx: Tx, orgId: string) {
+    const { rows } = await sql<{
+      id: string;
+      code: string;
+      name: string;
+      type: string;
+      sites: { id: string; name: string }[];
+      departments: { id: string; name: string; site_id: string | null }[];
+      headcounts: { financial_year: number; headcount: number }[];
+    }>`
+      SELECT o.id, o.code, o.name, o.type,
+        (SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.name) ORDER BY s.name), '[]') FROM sites s WHERE s.org_id = o.id) AS sites,
+        (SELECT coalesce(json_agg(json_build_object('id', d.id, 'name', d.name, 'site_id', d.site_id) ORDER BY d.name), '[]')
+          FROM departments d WHERE d.org_id = o.id) AS departments,
+        (SELECT coalesce(json_agg(json_build_object('financial_year', h.financial_year, 'headcount', h.headcount)), '[]')
+          FROM staff_headcounts h WHERE h.org_id = o.id) AS headcounts
+      FROM organisations o WHERE o.id = ${orgId}`.execute(tx);
+    return rows[0];
   },
-  /** Incidents by site and department over the filter, with the number of months in which each had any. */
+  /**
+   * Incidents by site and department over the filter (null site: in the community; null department: none
+   * given), with the number of months in which each had any. Summed by site, these are the incidents by site.
+   */
   byDepartment(tx: Tx, f: RollupFilter) {
     return tx
       .selectFrom('incident_department_rollups')
@@ -119,6 +129,49 @@ export const analyticsRepository = {
     let q = tx.selectFrom('incident_year_rollups').select(['org_id', 'financial_year', 'incidents', 'physical_assaults', 'physical_assaults_medical']);
     if (orgId) q = q.where('org_id', '=', orgId);
     return q.execute();
+  },
+  /**
+   * Every provider's `004` figures per financial year (or for `years` only), in one query: published statistics
+   * where imported for the year, otherwise Warden's year roll-up with the headcount recorded for the year.
+   */
+  picture(tx: Tx, years?: number[]) {
+    const only = (column: string) => (years ? sql`AND ${sql.ref(column)} = ANY(${years}::int[])` : sql``);
+    return sql<{
+      org_id: string;
+      code: string;
+      name: string;
+      type: string;
+      financial_year: number;
+      source: 'published' | 'warden';
+      physical_assaults: number;
+      physical_assaults_medical: number;
+      staff: number | null;
+    }>`
+      SELECT o.id AS org_id, o.code, o.name, o.type, f.financial_year, f.source, f.physical_assaults, f.physical_assaults_medical, f.staff
+      FROM organisations o
+      JOIN (
+        SELECT p.org_id, p.financial_year, 'published' AS source, p.physical_assaults, p.physical_assaults_medical, p.staff
+        FROM published_statistics p WHERE true ${only('p.financial_year')}
+        UNION ALL
+        SELECT y.org_id, y.financial_year, 'warden', y.physical_assaults, y.physical_assaults_medical, h.headcount
+        FROM incident_year_rollups y
+        LEFT JOIN staff_headcounts h ON h.org_id = y.org_id AND h.financial_year = y.financial_year
+        WHERE (y.incidents <> 0 OR y.physical_assaults <> 0) ${only('y.financial_year')}
+          AND NOT EXISTS (SELECT 1 FROM published_statistics p WHERE p.org_id = y.org_id AND p.financial_year = y.financial_year)
+      ) f ON f.org_id = o.id
+      WHERE o.type IN (${sql.join(PROVIDER_TYPES)})`
+      .execute(tx)
+      .then((r) => r.rows);
+  },
+  /** The financial years any provider has figures for. */
+  pictureYears(tx: Tx) {
+    return sql<{ financial_year: number }>`
+      SELECT DISTINCT financial_year FROM (
+        SELECT financial_year FROM published_statistics
+        UNION SELECT financial_year FROM incident_year_rollups WHERE incidents <> 0 OR physical_assaults <> 0
+      ) y ORDER BY 1`
+      .execute(tx)
+      .then((r) => r.rows.map((x) => x.financial_year));
   },
   published(tx: Tx, orgId?: string) {
     let q = tx

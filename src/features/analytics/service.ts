@@ -13,9 +13,11 @@ import {
   fromTenths,
   londonMonth,
   type Month,
+  medianTenths,
   monthsFrom,
   percentChange,
   ratePer1000,
+  ratePer1000Tenths,
   sharePercent,
 } from '../../domain/analytics.ts';
 import { CATEGORY_DEFINITIONS, INCIDENT_CATEGORIES, type IncidentCategory } from '../../domain/incidents.ts';
@@ -62,26 +64,17 @@ export type Figure = { source: 'published' | 'warden'; physicalAssaults: number;
  */
 export type Picture = { orgs: Org[]; figures: Map<string, Map<number, Figure>>; years: number[] };
 
-async function loadPicture(tx: Tx): Promise<Picture> {
-  const [orgs, counted, published, headcounts] = [await repo.providers(tx), await repo.yearRollups(tx), await repo.published(tx), await repo.headcounts(tx)];
-  const staff = new Map(headcounts.map((h) => [`${h.org_id}/${h.financial_year}`, h.headcount]));
+/** The picture for every year (or for `years` only); `years` in the result lists every year with figures. */
+async function loadPicture(tx: Tx, years?: number[]): Promise<Picture> {
+  const rows = await repo.picture(tx, years);
+  const orgs = (await repo.providers(tx)) as Org[];
   const figures = new Map<string, Map<number, Figure>>();
-  const of = (orgId: string) => figures.get(orgId) ?? (figures.set(orgId, new Map()).get(orgId) as Map<number, Figure>);
-  for (const c of counted) {
-    if (c.incidents === 0 && c.physical_assaults === 0) continue;
-    of(c.org_id).set(c.financial_year, {
-      source: 'warden',
-      physicalAssaults: c.physical_assaults,
-      medical: c.physical_assaults_medical,
-      staff: staff.get(`${c.org_id}/${c.financial_year}`) ?? null,
-    });
+  for (const r of rows) {
+    const byYear = figures.get(r.org_id) ?? new Map<number, Figure>();
+    figures.set(r.org_id, byYear);
+    byYear.set(r.financial_year, { source: r.source, physicalAssaults: r.physical_assaults, medical: r.physical_assaults_medical, staff: r.staff });
   }
-  for (const p of published)
-    of(p.org_id).set(p.financial_year, { source: 'published', physicalAssaults: p.physical_assaults, medical: p.physical_assaults_medical, staff: p.staff });
-  const providerIds = new Set(orgs.map((o) => o.id));
-  const years = new Set<number>();
-  for (const [orgId, byYear] of figures) if (providerIds.has(orgId)) for (const y of byYear.keys()) years.add(y);
-  return { orgs: orgs as Org[], figures, years: [...years].sort((a, b) => a - b) };
+  return { orgs, figures, years: years ? await repo.pictureYears(tx) : [...new Set(rows.map((r) => r.financial_year))].sort((a, b) => a - b) };
 }
 
 type Ranked = {
@@ -109,12 +102,27 @@ function rankYear(picture: Picture, year: number) {
     const group = present.filter((x) => x.org.type === type);
     const t = benchmark(input(group));
     types.set(type, { organisations: group.length, ranked: t.ranked, medianTenths: t.medianTenths });
+    const byId = new Map(group.map((g) => [g.org.id, g]));
     for (const r of t.rows) {
-      const x = group.find((g) => g.org.id === r.key) as (typeof group)[number];
+      const x = byId.get(r.key) as (typeof group)[number];
       rows.set(r.key, { org: x.org, figure: x.figure, type: r, national: nationalByOrg.get(r.key) as BenchmarkRow<string> });
     }
   }
   return { rows, types, national: { medianTenths: national.medianTenths, ranked: national.ranked } };
+}
+
+/** Each year's median rate (tenths) among organisations of `type`, and nationally. */
+function medians(picture: Picture, type: ProviderType) {
+  const byYear = new Map<number, { peer: number[]; national: number[] }>(picture.years.map((y) => [y, { peer: [], national: [] }]));
+  for (const org of picture.orgs)
+    for (const [year, f] of picture.figures.get(org.id) ?? []) {
+      const rate = ratePer1000Tenths(f.physicalAssaults, f.staff);
+      const bucket = byYear.get(year);
+      if (rate === null || !bucket) continue;
+      bucket.national.push(rate);
+      if (org.type === type) bucket.peer.push(rate);
+    }
+  return [...byYear].map(([year, b]) => ({ year, peer: medianTenths(b.peer), national: medianTenths(b.national) }));
 }
 
 const orgOut = (o: Org) => ({ id: o.id, code: o.code, name: o.name, type: o.type });
@@ -153,9 +161,9 @@ export function analyticsService(db: Database) {
     const period = resolvePeriod(filters, now);
     const today = londonToday(now);
     return inScope(db, { orgId }, async (tx) => {
-      const org = (await repo.organisation(tx, orgId)) as Org | undefined;
-      if (!org) throw notFound('organisation');
-      const sites = await repo.sites(tx, orgId);
+      const context = await repo.context(tx, orgId);
+      if (!context) throw notFound('organisation');
+      const { sites, departments, headcounts, ...org } = context;
       if (filters.site && filters.site !== 'community' && !sites.some((s) => s.id === filters.site))
         throw invalid([{ field: 'site', message: 'Select a site from the list' }]);
       const firstYear = financialYearOfMonth(period.from);
@@ -163,12 +171,9 @@ export function analyticsService(db: Database) {
       const base = { orgId, category: filters.category, site: filters.site };
       const inPeriod = { ...base, from: `${period.from}-01`, to: `${period.to}-01` };
       const monthly = await repo.monthly(tx, { ...base, from: `${windowFrom}-01`, to: `${period.to}-01` });
-      const bySite = await repo.bySite(tx, inPeriod);
       const byDepartment = await repo.byDepartment(tx, inPeriod);
       const open = await repo.open(tx, inPeriod, today);
-      const departments = await repo.departments(tx, orgId);
-      const headcounts = await repo.headcounts(tx, orgId);
-      return buildDashboard({ org, filters, period, monthly, bySite, byDepartment, open, sites, departments, headcounts, now });
+      return buildDashboard({ org: org as Org, filters, period, monthly, byDepartment, open, sites, departments, headcounts, now });
     });
   }
 
@@ -212,15 +217,14 @@ export function analyticsService(db: Database) {
         const own = ranked.rows.get(orgId);
         const peers = [...ranked.rows.values()].filter((r) => r.org.type === type).sort(byRank);
         const typeInfo = ranked.types.get(type);
-        const history = picture.years.map((y) => {
-          const r = rankYear(picture, y);
-          const mine = picture.figures.get(orgId)?.get(y);
+        const history = medians(picture, type).map((m) => {
+          const mine = picture.figures.get(orgId)?.get(m.year);
           return {
-            financialYear: y,
-            label: financialYearLabel(y),
+            financialYear: m.year,
+            label: financialYearLabel(m.year),
             rate: mine ? ratePer1000(mine.physicalAssaults, mine.staff) : null,
-            peerMedian: fromTenths(r.types.get(type)?.medianTenths ?? null),
-            nationalMedian: fromTenths(r.national.medianTenths),
+            peerMedian: fromTenths(m.peer),
+            nationalMedian: fromTenths(m.national),
           };
         });
         return {
@@ -250,7 +254,8 @@ export function analyticsService(db: Database) {
     async national(actor: Actor | null, raw: unknown, now = new Date()) {
       authorize(actor, 'analytics.national');
       const q = parse(nationalQuery, raw);
-      return inScope(db, { all: true }, async (tx) => nationalTable(await loadPicture(tx), chosenYear(q.year, now), q.type));
+      const year = chosenYear(q.year, now);
+      return inScope(db, { all: true }, async (tx) => nationalTable(await loadPicture(tx, [year]), year, q.type));
     },
 
     /** A commissioner's providers, ranked against the national picture; aggregates only. */
@@ -259,7 +264,8 @@ export function analyticsService(db: Database) {
       if (a.kind !== 'user') throw forbidden();
       const q = parse(nationalQuery, raw);
       const mine = new Set((await commissioned(a)).map((p) => p.id));
-      const table = await inScope(db, { all: true }, async (tx) => nationalTable(await loadPicture(tx), chosenYear(q.year, now), q.type));
+      const year = chosenYear(q.year, now);
+      const table = await inScope(db, { all: true }, async (tx) => nationalTable(await loadPicture(tx, [year]), year, q.type));
       return { ...table, rows: table.rows.filter((r) => mine.has(r.organisation.id)), commissioned: mine.size };
     },
 
@@ -456,7 +462,6 @@ function buildDashboard(x: {
   filters: DashboardFilters;
   period: { from: Month; to: Month };
   monthly: MonthlyRow[];
-  bySite: { site_id: string | null; incidents: number }[];
   byDepartment: { site_id: string | null; department_id: string | null; incidents: number; months: number }[];
   open: { open: number; overdue: number };
   sites: { id: string; name: string }[];
@@ -557,9 +562,11 @@ function buildDashboard(x: {
   const siteName = new Map(x.sites.map((s) => [s.id, s.name]));
   const departmentName = new Map(x.departments.map((d) => [d.id, d.name]));
   const place = (siteId: string | null) => (siteId ? (siteName.get(siteId) ?? 'Unknown site') : 'In the community');
-  const sites = x.bySite
-    .filter((s) => Number(s.incidents) > 0)
-    .map((s) => ({ siteId: s.site_id, name: place(s.site_id), incidents: Number(s.incidents) }))
+  const bySite = new Map<string | null, number>();
+  for (const d of x.byDepartment) bySite.set(d.site_id, (bySite.get(d.site_id) ?? 0) + Number(d.incidents));
+  const sites = [...bySite]
+    .filter(([, n]) => n > 0)
+    .map(([id, n]) => ({ siteId: id, name: place(id), incidents: n }))
     .sort((a, b) => b.incidents - a.incidents || a.name.localeCompare(b.name));
   const byDept = new Map<string | null, number>();
   for (const d of x.byDepartment) byDept.set(d.department_id, (byDept.get(d.department_id) ?? 0) + Number(d.incidents));
