@@ -166,6 +166,8 @@ export async function analyticsRoutes(app: FastifyInstance, service: AnalyticsSe
         errors,
         base,
         sections,
+        // only provider trusts are benchmarked (commissioners and national bodies report no incidents of their own)
+        benchmarked: (PROVIDER_TYPES as readonly string[]).includes(d.organisation.type),
         typeLabel: ORGANISATION_TYPE_LABELS[d.organisation.type],
         periodText: `${monthLabel(d.period.from, true)} to ${monthLabel(d.period.to, true)}`,
         categoryLabel: d.period.category ? CATEGORY_DEFINITIONS[d.period.category].label.toLowerCase() : '',

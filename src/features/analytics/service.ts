@@ -26,7 +26,7 @@ import { authorize } from '../../platform/access/policy.ts';
 import { type Actor, actorId } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
 import { parseCsvRecords } from '../../platform/csv.ts';
-import { type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { AppError, type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
 import { commissioningRepository } from '../commissioning/repository.ts';
@@ -211,7 +211,13 @@ export function analyticsService(db: Database) {
         const org = (await repo.organisation(tx, orgId)) as Org | undefined;
         if (!org) throw notFound('organisation');
         const type = org.type;
-        if (!isProvider(type)) throw notFound('benchmark: only provider organisations are benchmarked');
+        if (!isProvider(type))
+          throw new AppError(
+            'not_found',
+            404,
+            'Not found',
+            'Only provider organisations (acute, ambulance, mental health and community trusts) are benchmarked.',
+          );
         const picture = await loadPicture(tx);
         const ranked = rankYear(picture, year);
         const own = ranked.rows.get(orgId);
