@@ -490,6 +490,7 @@ export interface IncidentRollupsTable {
   late: number;
   police: number;
   injured: number;
+  open: number;
   closed: number;
   closure_seconds: number;
   sanctions: number;
@@ -498,6 +499,16 @@ export interface IncidentRollupsTable {
   redress_sought_pence: number;
   redress_recovered_pence: number;
   redress_recovered_cases: number;
+}
+/** The same measures without the site (dashboards not filtered by site). */
+export type IncidentMonthRollupsTable = Omit<IncidentRollupsTable, 'site_id'>;
+/** Incidents by month and place, any category. */
+export interface IncidentPlaceRollupsTable {
+  org_id: string;
+  month: string;
+  site_id: string | null;
+  department_id: string | null;
+  incidents: number;
 }
 export interface IncidentDepartmentRollupsTable {
   org_id: string;
@@ -586,6 +597,8 @@ export interface DB {
   self_review_ratings: SelfReviewRatingsTable;
   self_review_evidence: SelfReviewEvidenceTable;
   incident_rollups: IncidentRollupsTable;
+  incident_month_rollups: IncidentMonthRollupsTable;
+  incident_place_rollups: IncidentPlaceRollupsTable;
   incident_department_rollups: IncidentDepartmentRollupsTable;
   incident_open_rollups: IncidentOpenRollupsTable;
   incident_year_rollups: IncidentYearRollupsTable;

@@ -11,13 +11,15 @@ import { tenantTable } from '../tenant-table.ts';
  *
  * - `incident_rollups`: organisation × month (the month, in England, the incident occurred) × category × site
  *   (NULL: in the community): incidents, physical assaults' medical factors (`004`), late reports
- *   (`003 §2.2.3.7`), police involvement, injuries, cases closed and their total seconds from report to closure,
- *   sanctions (records and cases sanctioned, `002 std 4.2`) and redress (cases, pence sought and recovered).
- * - `incident_department_rollups`: the same grain plus department: incidents, for "by department" and repeat
- *   locations.
+ *   (`003 §2.2.3.7`), police involvement, injuries, cases open and closed and the total seconds from report to
+ *   closure, sanctions (records and cases sanctioned, `002 std 4.2`) and redress (cases, pence sought, recovered).
+ * - `incident_month_rollups`: the same measures without the site, for the dashboard unfiltered by site (a tenth
+ *   of the rows to read at national scale).
+ * - `incident_department_rollups` (category × site × department) and `incident_place_rollups` (site ×
+ *   department, any category): incidents by month, for "by site", "by department" and repeat locations.
  * - `incident_open_rollups`: open cases by month, category, site and the day they fall due (the investigation's due
  *   date, or 30 days after the report while none is set: the case lists' overdue rule, at day granularity), so
- *   "overdue" is a range sum that needs no change when the calendar moves on.
+ *   overdue = open − not yet due, a sum over the few rows due from today on, with no job as the calendar moves on.
  * - `incident_year_rollups`: organisation × financial year: incidents, physical assaults and those involving
  *   medical factors: the figures of the `004` peer table, for peer and national benchmarks.
  *
@@ -61,6 +63,7 @@ const MEASURES: [string, string][] = [
   ['late', 'CASE WHEN is_late THEN sign ELSE 0 END'],
   ['police', 'CASE WHEN police_involved THEN sign ELSE 0 END'],
   ['injured', 'CASE WHEN injured THEN sign ELSE 0 END'],
+  ['open', `CASE WHEN status NOT IN ('closed','closed_nfa') THEN sign ELSE 0 END`],
   ['closed', `CASE WHEN status IN ('closed','closed_nfa') AND closed_at IS NOT NULL THEN sign ELSE 0 END`],
   [
     'closure_seconds',
@@ -91,6 +94,18 @@ function applyDelta(ctes: string): string {
       SELECT org_id, warden_month(occurred_at), category, site_id, ${exprs.map((e) => `sum(${e})`).join(', ')}
       FROM src GROUP BY 1, 2, 3, 4 HAVING ${anyNonZero(exprs)} ORDER BY 1, 2, 3, 4
       ON CONFLICT (org_id, month, category, site_id) DO UPDATE SET ${upsertSet('t', names)}
+    ),
+    m AS (
+      INSERT INTO incident_month_rollups AS t (org_id, month, category, ${names.join(', ')})
+      SELECT org_id, warden_month(occurred_at), category, ${exprs.map((e) => `sum(${e})`).join(', ')}
+      FROM src GROUP BY 1, 2, 3 HAVING ${anyNonZero(exprs)} ORDER BY 1, 2, 3
+      ON CONFLICT (org_id, month, category) DO UPDATE SET ${upsertSet('t', names)}
+    ),
+    p AS (
+      INSERT INTO incident_place_rollups AS t (org_id, month, site_id, department_id, incidents)
+      SELECT org_id, warden_month(occurred_at), site_id, department_id, sum(sign)
+      FROM src GROUP BY 1, 2, 3, 4 HAVING sum(sign) <> 0 ORDER BY 1, 2, 3, 4
+      ON CONFLICT (org_id, month, site_id, department_id) DO UPDATE SET incidents = t.incidents + EXCLUDED.incidents
     ),
     d AS (
       INSERT INTO incident_department_rollups AS t (org_id, month, category, site_id, department_id, incidents)
@@ -155,13 +170,21 @@ function sanctionsDelta(added: string, removed: string): string {
     ),
     counted AS (
       SELECT d.incident_id, d.n, (SELECT count(*) FROM case_sanctions s WHERE s.incident_id = d.incident_id) AS after FROM delta d
+    ),
+    bucket AS (
+      SELECT i.org_id, warden_month(i.occurred_at) AS month, i.category, i.site_id, sum(c.n) AS sanctions,
+        sum((c.after > 0)::int - (c.after - c.n > 0)::int) AS sanctioned
+      FROM counted c JOIN incidents i ON i.id = c.incident_id
+      GROUP BY 1, 2, 3, 4
+    ),
+    r AS (
+      INSERT INTO incident_rollups AS t (org_id, month, category, site_id, sanctions, sanctioned)
+      SELECT * FROM bucket ORDER BY 1, 2, 3, 4
+      ON CONFLICT (org_id, month, category, site_id) DO UPDATE SET ${upsertSet('t', ['sanctions', 'sanctioned'])}
     )
-    INSERT INTO incident_rollups AS t (org_id, month, category, site_id, sanctions, sanctioned)
-    SELECT i.org_id, warden_month(i.occurred_at), i.category, i.site_id, sum(c.n),
-      sum((c.after > 0)::int - (c.after - c.n > 0)::int)
-    FROM counted c JOIN incidents i ON i.id = c.incident_id
-    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-    ON CONFLICT (org_id, month, category, site_id) DO UPDATE SET ${upsertSet('t', ['sanctions', 'sanctioned'])}`;
+    INSERT INTO incident_month_rollups AS t (org_id, month, category, sanctions, sanctioned)
+    SELECT org_id, month, category, sum(sanctions), sum(sanctioned) FROM bucket GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (org_id, month, category) DO UPDATE SET ${upsertSet('t', ['sanctions', 'sanctioned'])}`;
 }
 
 /** Redress recorded on a case counts in the incident's bucket (`000 §6`: redress; `004` generic area 7). */
@@ -172,15 +195,21 @@ function outcomesDelta(rows: string): string {
     ['redress_recovered_pence', 'x.sign * coalesce(x.redress_recovered_pence, 0)'],
     ['redress_recovered_cases', 'CASE WHEN coalesce(x.redress_recovered_pence, 0) > 0 THEN x.sign ELSE 0 END'],
   ];
+  const names = m.map(([n]) => n);
   return `
-    INSERT INTO incident_rollups AS t (org_id, month, category, site_id, ${m.map(([n]) => n).join(', ')})
-    SELECT i.org_id, warden_month(i.occurred_at), i.category, i.site_id, ${m.map(([, e]) => `sum(${e})`).join(', ')}
-    FROM (${rows}) x JOIN incidents i ON i.id = x.incident_id
-    GROUP BY 1, 2, 3, 4 HAVING ${anyNonZero(m.map(([, e]) => e))} ORDER BY 1, 2, 3, 4
-    ON CONFLICT (org_id, month, category, site_id) DO UPDATE SET ${upsertSet(
-      't',
-      m.map(([n]) => n),
-    )}`;
+    WITH bucket AS (
+      SELECT i.org_id, warden_month(i.occurred_at) AS month, i.category, i.site_id, ${m.map(([n, e]) => `sum(${e}) AS ${n}`).join(', ')}
+      FROM (${rows}) x JOIN incidents i ON i.id = x.incident_id
+      GROUP BY 1, 2, 3, 4 HAVING ${anyNonZero(m.map(([, e]) => e))}
+    ),
+    r AS (
+      INSERT INTO incident_rollups AS t (org_id, month, category, site_id, ${names.join(', ')})
+      SELECT * FROM bucket ORDER BY 1, 2, 3, 4
+      ON CONFLICT (org_id, month, category, site_id) DO UPDATE SET ${upsertSet('t', names)}
+    )
+    INSERT INTO incident_month_rollups AS t (org_id, month, category, ${names.join(', ')})
+    SELECT org_id, month, category, ${names.map((n) => `sum(${n})`).join(', ')} FROM bucket GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (org_id, month, category) DO UPDATE SET ${upsertSet('t', names)}`;
 }
 const OUTCOME_COLS = 'incident_id, redress_route, redress_sought_pence, redress_recovered_pence';
 
@@ -207,6 +236,25 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       CONSTRAINT incident_rollups_key UNIQUE NULLS NOT DISTINCT (org_id, month, category, site_id)
     );
 
+    -- the same without the site: what a dashboard reads when it is not filtered by site
+    CREATE TABLE incident_month_rollups (
+      org_id uuid NOT NULL REFERENCES organisations(id),
+      month date NOT NULL CHECK (extract(day FROM month) = 1),
+      category text NOT NULL,
+      ${measureColumns},
+      PRIMARY KEY (org_id, month, category)
+    );
+
+    -- incidents by place without the category: "by site", "by department" and repeat locations, unfiltered
+    CREATE TABLE incident_place_rollups (
+      org_id uuid NOT NULL REFERENCES organisations(id),
+      month date NOT NULL CHECK (extract(day FROM month) = 1),
+      site_id uuid,
+      department_id uuid,
+      incidents integer NOT NULL DEFAULT 0,
+      CONSTRAINT incident_place_rollups_key UNIQUE NULLS NOT DISTINCT (org_id, month, site_id, department_id)
+    );
+
     CREATE TABLE incident_department_rollups (
       org_id uuid NOT NULL REFERENCES organisations(id),
       month date NOT NULL CHECK (extract(day FROM month) = 1),
@@ -226,6 +274,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       open integer NOT NULL DEFAULT 0,
       CONSTRAINT incident_open_rollups_key UNIQUE NULLS NOT DISTINCT (org_id, month, category, site_id, due_on)
     );
+    -- cases not yet due are the few rows from today on: overdue = open − not yet due
+    CREATE INDEX incident_open_rollups_due ON incident_open_rollups (org_id, due_on) INCLUDE (month, category, site_id, open);
 
     CREATE TABLE incident_year_rollups (
       org_id uuid NOT NULL REFERENCES organisations(id),
@@ -256,7 +306,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     CREATE FUNCTION warden_incidents_rollup_truncate() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
     BEGIN
-      TRUNCATE incident_rollups, incident_department_rollups, incident_open_rollups, incident_year_rollups;
+      TRUNCATE incident_rollups, incident_month_rollups, incident_place_rollups, incident_department_rollups, incident_open_rollups, incident_year_rollups;
       RETURN NULL;
     END $fn$;
     CREATE TRIGGER incidents_rollup_truncate AFTER TRUNCATE ON incidents FOR EACH STATEMENT EXECUTE FUNCTION warden_incidents_rollup_truncate();
@@ -301,7 +351,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE FUNCTION warden_analytics_rebuild() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
     BEGIN
       LOCK TABLE incidents, case_sanctions, case_outcomes IN SHARE MODE;
-      TRUNCATE incident_rollups, incident_department_rollups, incident_open_rollups, incident_year_rollups;
+      TRUNCATE incident_rollups, incident_month_rollups, incident_place_rollups, incident_department_rollups, incident_open_rollups, incident_year_rollups;
       ${applyDelta(`src AS (${withChildren('1', 'i', 'incidents i')})`)};
     END $fn$;
     REVOKE ALL ON FUNCTION warden_analytics_rebuild() FROM PUBLIC;
@@ -335,7 +385,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute(db);
 
   // Roll-ups are read-only to the application: only the triggers (as the owner) write them.
-  for (const table of ['incident_rollups', 'incident_department_rollups', 'incident_open_rollups', 'incident_year_rollups'])
+  for (const table of [
+    'incident_rollups',
+    'incident_month_rollups',
+    'incident_place_rollups',
+    'incident_department_rollups',
+    'incident_open_rollups',
+    'incident_year_rollups',
+  ])
     await tenantTable(db, table, 'SELECT');
   await tenantTable(db, 'published_statistics', 'SELECT, INSERT, UPDATE');
   await tenantTable(db, 'staff_survey_results', 'SELECT, INSERT, UPDATE');
@@ -357,7 +414,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     DROP FUNCTION IF EXISTS warden_analytics_rebuild(), warden_incidents_rollup(), warden_incidents_rollup_truncate(),
       warden_sanctions_rollup(), warden_outcomes_rollup();
     DROP TABLE IF EXISTS staff_survey_results, published_statistics, incident_year_rollups, incident_open_rollups,
-      incident_department_rollups, incident_rollups;
+      incident_department_rollups, incident_place_rollups, incident_month_rollups, incident_rollups;
     DROP FUNCTION IF EXISTS warden_due_on(date, timestamptz), warden_financial_year(timestamptz), warden_month(timestamptz);
   `.execute(db);
 }

@@ -12,6 +12,7 @@ export const MEASURES = [
   'late',
   'police',
   'injured',
+  'open',
   'closed',
   'closure_seconds',
   'sanctions',
@@ -65,10 +66,10 @@ export const analyticsRepository = {
     return q.execute();
   },
 
-  /** Every measure by month and category, over the filter. */
+  /** Every measure by month and category, over the filter (from the site-less roll-up unless a site is asked for). */
   monthly(tx: Tx, f: RollupFilter) {
     return tx
-      .selectFrom('incident_rollups')
+      .selectFrom(f.site ? 'incident_rollups' : 'incident_month_rollups')
       .select(['month', 'category', ...MEASURES.map((m) => total(m).as(m))])
       .where(filtered(f))
       .groupBy(['month', 'category'])
@@ -102,26 +103,26 @@ export const analyticsRepository = {
    * given), with the number of months in which each had any. Summed by site, these are the incidents by site.
    */
   byDepartment(tx: Tx, f: RollupFilter) {
+    // Each (site, department, month) is one row once the category is fixed or left out, so months are a count.
     return tx
-      .selectFrom('incident_department_rollups')
-      .select([
-        'site_id',
-        'department_id',
-        total('incidents').as('incidents'),
-        sql<number>`count(DISTINCT month) FILTER (WHERE incidents > 0)::int`.as('months'),
-      ])
+      .selectFrom(f.category ? 'incident_department_rollups' : 'incident_place_rollups')
+      .select(['site_id', 'department_id', total('incidents').as('incidents'), sql<number>`count(*) FILTER (WHERE incidents > 0)::int`.as('months')])
       .where(filtered(f))
       .groupBy(['site_id', 'department_id'])
       .execute();
   },
-  /** Open cases of the filter's incidents, and those overdue on `today` ('YYYY-MM-DD', England). */
-  async open(tx: Tx, f: RollupFilter, today: string) {
+  /**
+   * Open cases of the filter's incidents not yet overdue on `today` ('YYYY-MM-DD', England): due today or later.
+   * Overdue is the open total (a roll-up measure) less these; the index on (org, due day) reads only them.
+   */
+  async notYetDue(tx: Tx, f: RollupFilter, today: string) {
     const row = await tx
       .selectFrom('incident_open_rollups')
-      .select([total('open').as('open'), sql<number>`coalesce(sum(open) FILTER (WHERE due_on < ${today}), 0)::bigint`.as('overdue')])
+      .select(total('open').as('open'))
       .where(filtered(f))
+      .where('due_on', '>=', today)
       .executeTakeFirstOrThrow();
-    return { open: Number(row.open), overdue: Number(row.overdue) };
+    return Number(row.open);
   },
 
   /** The `004` figures per organisation and financial year, as Warden counted them (all organisations in scope). */
@@ -131,8 +132,10 @@ export const analyticsRepository = {
     return q.execute();
   },
   /**
-   * Every provider's `004` figures per financial year (or for `years` only), in one query: published statistics
-   * where imported for the year, otherwise Warden's year roll-up with the headcount recorded for the year.
+   * Every provider's `004` figures per financial year (or for `years` only), in one query: published statistics,
+   * and Warden's year roll-ups with the headcount recorded for the year. Both can be there for a year: the caller
+   * lets the published figures win. (Not with NOT EXISTS: row-level security hides the row counts from the
+   * planner, which then chose a nested-loop anti join of every roll-up against every published row: 250 ms.)
    */
   picture(tx: Tx, years?: number[]) {
     const only = (column: string) => (years ? sql`AND ${sql.ref(column)} = ANY(${years}::int[])` : sql``);
@@ -157,7 +160,6 @@ export const analyticsRepository = {
         FROM incident_year_rollups y
         LEFT JOIN staff_headcounts h ON h.org_id = y.org_id AND h.financial_year = y.financial_year
         WHERE (y.incidents <> 0 OR y.physical_assaults <> 0) ${only('y.financial_year')}
-          AND NOT EXISTS (SELECT 1 FROM published_statistics p WHERE p.org_id = y.org_id AND p.financial_year = y.financial_year)
       ) f ON f.org_id = o.id
       WHERE o.type IN (${sql.join(PROVIDER_TYPES)})`
       .execute(tx)

@@ -69,7 +69,8 @@ async function loadPicture(tx: Tx, years?: number[]): Promise<Picture> {
   const rows = await repo.picture(tx, years);
   const orgs = (await repo.providers(tx)) as Org[];
   const figures = new Map<string, Map<number, Figure>>();
-  for (const r of rows) {
+  // Warden's counts first, so that a year's published figures replace them.
+  for (const r of [...rows.filter((x) => x.source === 'warden'), ...rows.filter((x) => x.source === 'published')]) {
     const byYear = figures.get(r.org_id) ?? new Map<number, Figure>();
     figures.set(r.org_id, byYear);
     byYear.set(r.financial_year, { source: r.source, physicalAssaults: r.physical_assaults, medical: r.physical_assaults_medical, staff: r.staff });
@@ -172,8 +173,8 @@ export function analyticsService(db: Database) {
       const inPeriod = { ...base, from: `${period.from}-01`, to: `${period.to}-01` };
       const monthly = await repo.monthly(tx, { ...base, from: `${windowFrom}-01`, to: `${period.to}-01` });
       const byDepartment = await repo.byDepartment(tx, inPeriod);
-      const open = await repo.open(tx, inPeriod, today);
-      return buildDashboard({ org: org as Org, filters, period, monthly, byDepartment, open, sites, departments, headcounts, now });
+      const notYetDue = await repo.notYetDue(tx, inPeriod, today);
+      return buildDashboard({ org: org as Org, filters, period, monthly, byDepartment, notYetDue, sites, departments, headcounts, now });
     });
   }
 
@@ -469,7 +470,7 @@ function buildDashboard(x: {
   period: { from: Month; to: Month };
   monthly: MonthlyRow[];
   byDepartment: { site_id: string | null; department_id: string | null; incidents: number; months: number }[];
-  open: { open: number; overdue: number };
+  notYetDue: number;
   sites: { id: string; name: string }[];
   departments: { id: string; name: string; site_id: string | null }[];
   headcounts: { financial_year: number; headcount: number }[];
@@ -522,8 +523,8 @@ function buildDashboard(x: {
     injured: t('injured'),
     closed: t('closed'),
     averageDaysToClose: averageDays(t('closure_seconds'), t('closed')),
-    open: x.open.open,
-    overdue: x.open.overdue,
+    open: t('open'),
+    overdue: t('open') - x.notYetDue,
     sanctions: t('sanctions'),
     casesSanctioned: t('sanctioned'),
     redressCases: t('redress_cases'),
