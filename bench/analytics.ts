@@ -155,11 +155,13 @@ try {
     const incidents = Number((await loader.query('SELECT count(*) AS n FROM incidents')).rows[0].n);
     const rollups = (
       await loader.query(
-        `SELECT (SELECT count(*) FROM incident_rollups) AS r, (SELECT count(*) FROM incident_department_rollups) AS d, (SELECT count(*) FROM incident_open_rollups) AS o, (SELECT count(*) FROM incident_year_rollups) AS y`,
+        `SELECT (SELECT count(*) FROM incident_rollups) AS r, (SELECT count(*) FROM incident_month_rollups) AS m,
+           (SELECT count(*) FROM incident_department_rollups) AS d, (SELECT count(*) FROM incident_place_rollups) AS p,
+           (SELECT count(*) FROM incident_open_rollups) AS o, (SELECT count(*) FROM incident_year_rollups) AS y`,
       )
     ).rows[0];
     log(
-      `    ${fmt(incidents)} incidents; roll-up rows: ${fmt(Number(rollups.r))} by month, ${fmt(Number(rollups.d))} by department, ${fmt(Number(rollups.o))} open, ${fmt(Number(rollups.y))} by year`,
+      `    ${fmt(incidents)} incidents; roll-up rows: ${fmt(Number(rollups.r))} by month and site, ${fmt(Number(rollups.m))} by month, ${fmt(Number(rollups.d))} by department and category, ${fmt(Number(rollups.p))} by place, ${fmt(Number(rollups.o))} open, ${fmt(Number(rollups.y))} by year`,
     );
 
     const dashboard = await measure(SAMPLES, (i) => service.dashboard(assessor, (sampleOrgs[i % sampleOrgs.length] as { id: string }).id, {}, now));
