@@ -219,3 +219,88 @@ export class AccessibilityStatementPage extends WardenPage {
     return new AccessibilityStatementPage(page);
   }
 }
+
+// ---- analysis and benchmarking (features/analytics) ----------------------------------------------------------------
+
+/** Pages of analysis: a heading, charts as figures, and tables by caption. */
+abstract class AnalysisPage extends WardenPage {
+  /** The figure whose caption starts with `caption`. */
+  figure(caption: string | RegExp) {
+    return this.page.locator('main figure', { has: this.page.locator('figcaption', { hasText: caption }) });
+  }
+  table(caption: string | RegExp) {
+    return this.page.locator('main table', { has: this.page.locator('caption', { hasText: caption }) });
+  }
+  /** The cells of a table's body, row by row, without the responsive headings. */
+  async rows(caption: string | RegExp): Promise<string[][]> {
+    const rows = await this.table(caption).locator('tbody tr').all();
+    return Promise.all(
+      rows.map((r) =>
+        r.locator('td, th').evaluateAll((cells) =>
+          cells.map((c) => {
+            const copy = c.cloneNode(true) as HTMLElement;
+            for (const heading of copy.querySelectorAll('.nhsuk-table__heading')) heading.remove();
+            return (copy.textContent ?? '').replace(/\s+/g, ' ').trim();
+          }),
+        ),
+      ),
+    );
+  }
+}
+
+export class DashboardPage extends AnalysisPage {
+  static async verifyOnPage(page: Page, orgName: string) {
+    await WardenPage.heading(page, `Incidents at ${orgName}`);
+    return new DashboardPage(page);
+  }
+  async filter(o: { from?: string; to?: string; category?: string; site?: string }) {
+    if (o.from !== undefined) await this.page.getByLabel('Month from').fill(o.from);
+    if (o.to !== undefined) await this.page.getByLabel('Month to').fill(o.to);
+    if (o.category) await this.page.getByLabel('Category', { exact: true }).selectOption({ label: o.category });
+    if (o.site) await this.page.getByLabel('Site', { exact: true }).selectOption({ label: o.site });
+    await this.page.getByRole('button', { name: 'Show figures' }).click();
+  }
+}
+
+export class BenchmarkPage extends AnalysisPage {
+  static async verifyOnPage(page: Page, orgName: string) {
+    await WardenPage.heading(page, `${orgName} beside its peers`);
+    return new BenchmarkPage(page);
+  }
+  async showYear(label: string) {
+    await this.page.getByLabel('Financial year', { exact: true }).selectOption({ label });
+    await this.page.getByRole('button', { name: 'Show the year' }).click();
+  }
+}
+
+export class PerceptionPage extends AnalysisPage {
+  static async verifyOnPage(page: Page, orgName: string) {
+    await WardenPage.heading(page, `Perception and reality at ${orgName}`);
+    return new PerceptionPage(page);
+  }
+  async record(o: { year: string; violence: string; abuse?: string }) {
+    await this.page.getByLabel('Financial year', { exact: true }).fill(o.year);
+    await this.page.getByLabel(/Staff who experienced physical violence/).fill(o.violence);
+    if (o.abuse !== undefined) await this.page.getByLabel(/Staff who experienced harassment/).fill(o.abuse);
+    await this.page.getByRole('button', { name: 'Save the figures' }).click();
+  }
+}
+
+export class NationalPage extends AnalysisPage {
+  static async verifyOnPage(page: Page, heading: 'The national picture' | 'Providers you commission' = 'The national picture') {
+    await WardenPage.heading(page, heading);
+    return new NationalPage(page);
+  }
+}
+
+export class StatisticsPage extends AnalysisPage {
+  static async verifyOnPage(page: Page) {
+    await WardenPage.heading(page, 'Published statistics and staff surveys');
+    return new StatisticsPage(page);
+  }
+  async upload(kind: 'Published statistics of physical assaults' | 'Staff-survey figures', name: string, text: string) {
+    await this.page.getByLabel(kind).check();
+    await this.page.setInputFiles('#file', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+    await this.page.getByRole('button', { name: 'Import the file' }).click();
+  }
+}

@@ -12,6 +12,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOpt
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { type Database, isReachable } from './db/database.ts';
+import { analyticsRoutes } from './features/analytics/routes.ts';
+import { analyticsService } from './features/analytics/service.ts';
 import { annualReportRoutes } from './features/annual-reports/routes.ts';
 import type { AnnualReportsService } from './features/annual-reports/service.ts';
 import { auditRoutes } from './features/audit/routes.ts';
@@ -255,5 +257,6 @@ export async function createApp(services: Services, options: AppOptions): Promis
   await app.register(async (scoped) => oversightRoutes(scoped, services.selfReview));
   await app.register(async (scoped) => annualReportRoutes(scoped, services.annualReports));
   await app.register(async (scoped) => caseRoutes(scoped, services.cases));
+  await app.register(async (scoped) => analyticsRoutes(scoped, analyticsService(services.db)));
   return app;
 }

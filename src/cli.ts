@@ -6,6 +6,9 @@ import { type Config, ConfigError, loadConfig } from './config.ts';
 import { migrateDown, migrationStatus } from './db/migrate.ts';
 import { openRuntime } from './db/runtime.ts';
 import { DEMO_PASSWORD, DEMO_USERS, isDemo, seedDemo } from './demo/seed.ts';
+import { financialYearLabel } from './domain/analytics.ts';
+import { STATISTICS_HEADER, SURVEY_HEADER } from './features/analytics/schema.ts';
+import { analyticsService } from './features/analytics/service.ts';
 import { startAuditSealer } from './features/audit/sealer.ts';
 import { VERIFY_AUDIT_USAGE, verifyAuditCommand } from './features/audit/verify.ts';
 import { systemActor } from './platform/access/roles.ts';
@@ -120,24 +123,42 @@ departments, headcounts and one account per role on first use. Every page says i
     },
   },
   import: {
-    summary: 'import organisations from CSV',
-    usage: 'warden import organisations FILE.csv',
-    help: `Imports organisations from a CSV file with a header row:
-  code,name,type,financial_year,headcount
-type is one of acute, ambulance, mental_health, community, commissioner, national_body; financial_year (the
-first year, 2026 for 2026/27) and headcount are optional. Existing codes are updated. One bad row rejects the
-whole file and nothing is written.`,
+    summary: 'import organisations, published statistics or staff-survey figures from CSV',
+    usage: 'warden import organisations|statistics|survey FILE.csv',
+    help: `Imports a CSV file with a header row. One bad row rejects the whole file, with a message naming its line,
+and nothing is written.
+  organisations  code,name,type,financial_year,headcount
+                 type is one of acute, ambulance, mental_health, community, commissioner, national_body;
+                 financial_year (the first year, 2026 for 2026/27) and headcount are optional. Existing codes
+                 are updated.
+  statistics     ${STATISTICS_HEADER}
+                 published figures of reported physical assaults (004), so benchmarks include years before
+                 Warden; financial_year as 2010 or 2010/11. A year already imported for an organisation is
+                 replaced. Rates are computed as published: per 1,000 staff, to one decimal place.
+  survey         ${SURVEY_HEADER}
+                 staff-survey percentages (one decimal place) per organisation and year (000 §8.2); the last
+                 three columns are optional.`,
     run: async (args, config, io) => {
       const [what, file] = args.filter((a) => !a.startsWith('-'));
-      if (what !== 'organisations' || !file) {
-        io.err('Usage: warden import organisations FILE.csv');
+      const kinds = ['organisations', 'statistics', 'survey'];
+      if (!what || !kinds.includes(what) || !file) {
+        io.err(`Usage: warden import ${what && kinds.includes(what) ? what : 'organisations|statistics|survey'} FILE.csv`);
         return 2;
       }
       const text = await readFile(file, 'utf8');
       const runtime = await openRuntime(config());
       try {
-        const result = await createServices(runtime.app, config()).organisations.importCsv(systemActor, text);
-        io.out(`Imported ${file}: ${result.created} created, ${result.updated} updated.`);
+        if (what === 'organisations') {
+          const result = await createServices(runtime.app, config()).organisations.importCsv(systemActor, text);
+          io.out(`Imported ${file}: ${result.created} created, ${result.updated} updated.`);
+        } else {
+          const analytics = analyticsService(runtime.app);
+          const source = basename(file);
+          const result =
+            what === 'statistics' ? await analytics.importStatistics(systemActor, text, source) : await analytics.importSurvey(systemActor, text, source);
+          const years = result.years.length ? `, ${financialYearLabel(result.years[0] as number)} to ${financialYearLabel(result.years.at(-1) as number)}` : '';
+          io.out(`Imported ${file}: ${result.rows} row(s) for ${result.organisations} organisation(s)${years}.`);
+        }
         return 0;
       } finally {
         await runtime.close();

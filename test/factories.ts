@@ -96,6 +96,10 @@ export async function incident(
     late: boolean;
     medicalFactors: 'yes' | 'no' | 'unknown' | null;
     policeAttended: boolean;
+    policeInvolved: boolean;
+    injured: boolean;
+    closedAt: Date | null;
+    investigationDueOn: string | null;
     crimeReference: string | null;
     people: { involvement: 'affected' | 'assailant'; type?: string; name?: string | null; dateOfBirth?: string | null }[];
   }> = {},
@@ -120,8 +124,11 @@ export async function incident(
       community_address: siteId ? null : '1 Community Road',
       is_late: o.late ?? false,
       medical_factors: o.medicalFactors === undefined ? 'no' : o.medicalFactors,
-      police_involved: o.policeAttended ?? !!o.crimeReference,
+      police_involved: o.policeInvolved ?? o.policeAttended ?? !!o.crimeReference,
       police_attended: o.policeAttended ?? false,
+      injured: o.injured ?? false,
+      closed_at: o.closedAt ?? null,
+      investigation_due_on: o.investigationDueOn ?? null,
       crime_reference: o.crimeReference ?? null,
       narrative: o.narrative ?? 'A patient pushed a nurse in the corridor.',
       idempotency_key: unique(),
@@ -213,4 +220,47 @@ export async function annualReport(
     })
     .returning(['id', 'year'])
     .executeTakeFirstOrThrow();
+}
+
+export async function department(db: Database, o: { orgId: string; siteId?: string | null; name?: string }) {
+  return db
+    .insertInto('departments')
+    .values({ org_id: o.orgId, site_id: o.siteId ?? null, name: o.name ?? `Department ${unique()}` })
+    .returning(['id', 'org_id', 'site_id', 'name'])
+    .executeTakeFirstOrThrow();
+}
+
+/** A sanction recorded on a case (`002 std 4.2`). */
+export async function sanction(db: Database, o: { orgId: string; incidentId: string; kind?: string; sanction?: string }) {
+  return db
+    .insertInto('case_sanctions')
+    .values({
+      org_id: o.orgId,
+      incident_id: o.incidentId,
+      kind: o.kind ?? 'criminal',
+      sanction: o.sanction ?? 'conviction',
+      decided_on: '2026-01-15',
+      outcome: 'Convicted at the magistrates’ court',
+      publicise: false,
+      publicity_reason: 'The victim asked for no publicity',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
+
+/** Redress recorded on a case, in pence; upserts the case's outcome row as case management does. */
+export async function redress(
+  db: Database,
+  o: { orgId: string; incidentId: string; soughtPence?: number | null; recoveredPence?: number | null; route?: string | null },
+) {
+  const set = {
+    redress_sought_pence: o.soughtPence ?? null,
+    redress_recovered_pence: o.recoveredPence ?? null,
+    redress_route: o.route === undefined ? 'civil_recovery' : o.route,
+  };
+  await db
+    .insertInto('case_outcomes')
+    .values({ org_id: o.orgId, incident_id: o.incidentId, ...set })
+    .onConflict((oc) => oc.column('incident_id').doUpdateSet(set))
+    .execute();
 }

@@ -547,6 +547,90 @@ export interface CaseEscalationsTable {
   recipients: string[];
 }
 
+// ---- analysis and benchmarking (20261205100000-Analytics; SPEC C4). Roll-ups are written by triggers only. ----
+/** Organisation × month (first day, in England) × category × site: counts and sums of the incidents there. */
+export interface IncidentRollupsTable {
+  org_id: string;
+  /** 'YYYY-MM-01' */
+  month: string;
+  category: string;
+  /** Null: in the community. */
+  site_id: string | null;
+  incidents: number;
+  medical_factors: number;
+  late: number;
+  police: number;
+  injured: number;
+  open: number;
+  closed: number;
+  closure_seconds: number;
+  sanctions: number;
+  sanctioned: number;
+  redress_cases: number;
+  redress_sought_pence: number;
+  redress_recovered_pence: number;
+  redress_recovered_cases: number;
+}
+/** The same measures without the site (dashboards not filtered by site). */
+export type IncidentMonthRollupsTable = Omit<IncidentRollupsTable, 'site_id'>;
+/** Incidents by month and place, any category. */
+export interface IncidentPlaceRollupsTable {
+  org_id: string;
+  month: string;
+  site_id: string | null;
+  department_id: string | null;
+  incidents: number;
+}
+export interface IncidentDepartmentRollupsTable {
+  org_id: string;
+  month: string;
+  category: string;
+  site_id: string | null;
+  department_id: string | null;
+  incidents: number;
+}
+/** Open cases by the day they fall due (overdue the day after). */
+export interface IncidentOpenRollupsTable {
+  org_id: string;
+  month: string;
+  category: string;
+  site_id: string | null;
+  /** 'YYYY-MM-DD' */
+  due_on: string;
+  open: number;
+}
+/** Organisation × financial year: the figures of the 004 peer table. */
+export interface IncidentYearRollupsTable {
+  org_id: string;
+  financial_year: number;
+  incidents: number;
+  physical_assaults: number;
+  physical_assaults_medical: number;
+}
+/** Historic figures as published (004), imported from CSV. */
+export interface PublishedStatisticsTable {
+  org_id: string;
+  financial_year: number;
+  physical_assaults: number;
+  physical_assaults_medical: number;
+  staff: number;
+  source: string | null;
+  imported_by: string | null;
+  imported_at: Generated<Date>;
+}
+/** Staff-survey figures per organisation and financial year (000 §8.2: perception). Percentages, one decimal. */
+export interface StaffSurveyResultsTable {
+  org_id: string;
+  financial_year: number;
+  respondents: number | null;
+  /** numeric(4,1): sent as numbers, read back as strings unless cast. */
+  physical_violence_public: ColumnType<string, number, number>;
+  abuse_public: ColumnType<string | null, number | null, number | null>;
+  violence_reported: ColumnType<string | null, number | null, number | null>;
+  entered_by: string | null;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   organisations: OrganisationsTable;
   sites: SitesTable;
@@ -586,4 +670,12 @@ export interface DB {
   self_review_versions: SelfReviewVersionsTable;
   self_review_events: SelfReviewEventsTable;
   annual_reports: AnnualReportsTable;
+  incident_rollups: IncidentRollupsTable;
+  incident_month_rollups: IncidentMonthRollupsTable;
+  incident_place_rollups: IncidentPlaceRollupsTable;
+  incident_department_rollups: IncidentDepartmentRollupsTable;
+  incident_open_rollups: IncidentOpenRollupsTable;
+  incident_year_rollups: IncidentYearRollupsTable;
+  published_statistics: PublishedStatisticsTable;
+  staff_survey_results: StaffSurveyResultsTable;
 }

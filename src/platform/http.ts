@@ -36,9 +36,22 @@ function navigation(req: FastifyRequest): NavItem[] {
     ...(can(req.actor, 'annual_report.read') ? [{ href: '/annual-reports', text: 'Annual reports', current: path.startsWith('/annual-reports') }] : []),
     ...(can(req.actor, 'review.oversee') ? [{ href: '/oversight/self-reviews', text: 'Oversight', current: path.startsWith('/oversight') }] : []),
     ...(can(req.actor, 'standards.load') ? [{ href: '/standards', text: 'Standards', current: path.startsWith('/standards') }] : []),
+    ...analysisNav(req.actor, path),
     ...(can(req.actor, 'audit.search') ? [{ href: '/audit', text: 'Audit trail', current: path.startsWith('/audit') }] : []),
     ...(can(req.actor, 'user.manage') ? [{ href: '/users', text: 'Users', current: path.startsWith('/users') }] : []),
   ];
+}
+
+/** Analysis (SPEC C4): the organisation's dashboard, the national picture, commissioned providers, statistics. */
+function analysisNav(actor: Actor, path: string): NavItem[] {
+  const current = path.startsWith('/analytics') || path.startsWith('/statistics');
+  if (actor.kind === 'user' && actor.orgId && can(actor, 'analytics.read', actor.orgId))
+    return [{ href: `/analytics/organisations/${actor.orgId}`, text: 'Analysis', current }];
+  if (can(actor, 'analytics.national')) return [{ href: '/analytics/national', text: 'Analysis', current }];
+  if (actor.kind === 'user' && actor.orgId && can(actor, 'analytics.providers', actor.orgId))
+    return [{ href: '/analytics/providers', text: 'Analysis', current }];
+  if (can(actor, 'statistics.import')) return [{ href: '/statistics', text: 'Statistics', current }];
+  return [];
 }
 
 /**

@@ -65,6 +65,20 @@ export const POLICY = {
   'annual_report.read': { own: ['security_specialist', 'smd', 'board_viewer'] },
   'annual_report.edit': { own: ['security_specialist', 'smd'] },
   'annual_report.sign': { own: ['smd'] },
+  // Analysis and benchmarking (SPEC C4): the security team, the SMD and the Board read their organisation's
+  // dashboard, peer benchmark and perception figures; the national assessor reads any organisation's. All of it is
+  // aggregate: no incident details, no personal data.
+  'analytics.read': { own: ['security_specialist', 'smd', 'board_viewer'], any: ['national_assessor'] },
+  // A commissioner reads aggregates of the providers it commissions (the service checks the commissioning link;
+  // `002 std 1.6, 1.7`), never identifiable incident details.
+  'analytics.providers': { own: ['commissioner'] },
+  // The national picture: every organisation's rate, rank and percentile (`004`: SIRS compared against it).
+  'analytics.national': { any: ['national_assessor'] },
+  // Staff-survey figures (`000 §8.2`: perception) are entered by the LSMS or SMD of the organisation; a deployment
+  // administrator imports them for many organisations at once ('statistics.import').
+  'survey.manage': { own: ['security_specialist', 'smd'] },
+  // Published statistics from before Warden are deployment-wide data, imported by a deployment administrator.
+  'statistics.import': { any: ['administrator'] },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof POLICY;
