@@ -18,103 +18,17 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { categoriesOf, MEDICAL, type ProviderType, RATES, type Random, random, totalRate } from '../src/demo/rates.ts';
 import { financialYearOf, londonMonth } from '../src/domain/analytics.ts';
-import type { IncidentCategory } from '../src/domain/incidents.ts';
 
-type ProviderType = 'acute' | 'mental_health' | 'ambulance' | 'community';
-
-/** Deterministic pseudo-random numbers (mulberry32): the same seed, the same data. */
-export function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    between: (lo: number, hi: number) => lo + (hi - lo) * next(),
-    int: (lo: number, hi: number) => lo + Math.floor((hi - lo + 1) * next()),
-    /** `x` rounded up or down at random, in proportion: the expected value stays `x`. */
-    round: (x: number) => Math.floor(x) + (next() < x - Math.floor(x) ? 1 : 0),
-    pick: <T>(items: readonly T[], weights: readonly number[]) => {
-      const total = weights.reduce((s, w) => s + w, 0);
-      let r = next() * total;
-      for (let i = 0; i < items.length; i++) {
-        r -= weights[i] as number;
-        if (r <= 0) return items[i] as T;
-      }
-      return items[items.length - 1] as T;
-    },
-    hex: (n: number) => {
-      let s = '';
-      while (s.length < n)
-        s += Math.floor(next() * 0x100000000)
-          .toString(16)
-          .padStart(8, '0');
-      return s.slice(0, n);
-    },
-  };
-}
-export type Random = ReturnType<typeof random>;
+// The generator and the rates live in src/demo/rates.ts, shared with the demo data set.
+export { type Random, random };
 
 /** Organisations of each type in England-sized proportions: 210 providers and 40 commissioners. */
 const COUNTS: Record<ProviderType | 'commissioner', number> = { acute: 125, mental_health: 50, ambulance: 10, community: 25, commissioner: 40 };
 const STAFF: Record<ProviderType, [number, number]> = { acute: [2500, 14000], mental_health: [1500, 6000], ambulance: [3000, 7500], community: [1000, 5000] };
 const SITES: Record<ProviderType, [number, number]> = { acute: [2, 6], mental_health: [4, 10], ambulance: [5, 12], community: [3, 8] };
 
-/** Incidents per 1,000 staff a year, by type and category, before scaling (proportions from SIRS-era reports). */
-const RATES: Record<ProviderType, Partial<Record<IncidentCategory, number>>> = {
-  mental_health: {
-    physical_assault: 180,
-    non_physical_assault: 120,
-    theft: 3,
-    criminal_damage: 15,
-    burglary: 0.5,
-    unauthorised_access: 6,
-    drugs_prescriptions_hazardous: 2,
-    lone_worker: 8,
-    near_miss: 5,
-  },
-  ambulance: {
-    physical_assault: 40,
-    non_physical_assault: 60,
-    theft: 4,
-    criminal_damage: 5,
-    burglary: 0.5,
-    unauthorised_access: 1,
-    drugs_prescriptions_hazardous: 2,
-    lone_worker: 10,
-    near_miss: 5,
-  },
-  acute: {
-    physical_assault: 15,
-    non_physical_assault: 30,
-    theft: 8,
-    criminal_damage: 5,
-    burglary: 0.5,
-    unauthorised_access: 4,
-    drugs_prescriptions_hazardous: 2,
-    maternity_paediatric: 1,
-    lone_worker: 1,
-    near_miss: 5,
-  },
-  community: {
-    physical_assault: 12,
-    non_physical_assault: 20,
-    theft: 3,
-    criminal_damage: 3,
-    burglary: 0.5,
-    unauthorised_access: 1,
-    drugs_prescriptions_hazardous: 1,
-    lone_worker: 15,
-    near_miss: 5,
-  },
-};
-/** Share of physical assaults involving medical factors (`004`: 62 of 69 in an acute trust). */
-const MEDICAL: Record<ProviderType, number> = { mental_health: 0.8, acute: 0.7, ambulance: 0.35, community: 0.5 };
 const LABEL: Record<ProviderType | 'commissioner', string> = {
   acute: 'Hospitals NHS Trust',
   mental_health: 'Mental Health NHS Trust',
@@ -289,13 +203,11 @@ export async function createWorld(client: pg.Client, seed: number, target: numbe
 /** Expected incidents of an organisation in a month, before scaling: its rate, staff, trend and season. */
 function monthWeight(org: Org, month: string, lastYear: number): number {
   if (org.type === 'commissioner') return 0;
-  const perYear = Object.values(RATES[org.type]).reduce((s, r) => s + r, 0);
+  const perYear = totalRate(org.type);
   const fy = Number(month.slice(0, 4)) - (Number(month.slice(5, 7)) < 4 ? 1 : 0);
   const winter = ['12', '01', '02'].includes(month.slice(5, 7)) ? 1.1 : 1;
   return (perYear / 12) * (org.staff / 1000) * org.level * 1.03 ** (fy - lastYear) * winter;
 }
-
-const CATEGORIES = (type: ProviderType) => Object.keys(RATES[type]) as IncidentCategory[];
 
 /**
  * Adds a stage's incidents: for every organisation and month, `share` of the target's expected count (so stages
@@ -312,8 +224,7 @@ export async function loadStage(client: pg.Client, world: World, seed: number, s
   for (const org of world.orgs) {
     if (org.type === 'commissioner') continue;
     const type = org.type;
-    const cats = CATEGORIES(type);
-    const catWeights = cats.map((c) => RATES[type][c] ?? 0);
+    const { categories: cats, weights: catWeights } = categoriesOf(type);
     const places = world.places.get(org.id) as Place[];
     const placeWeights = places.map((p) => p.weight);
     let seq = counters.get(org.id) ?? 0;
