@@ -2,15 +2,38 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Client, testApp } from '../../test/app.ts';
 import { testDatabase } from '../../test/db.ts';
-import { organisation, user } from '../../test/factories.ts';
+import { organisation, session, user } from '../../test/factories.ts';
+import { assertRollupsMatch } from '../../test/rollups.ts';
 import type { Database } from '../db/database.ts';
+import { financialYearOf } from '../domain/analytics.ts';
+import { londonYear, parseReference } from '../domain/incidents.ts';
+import { analyticsService } from '../features/analytics/service.ts';
 import { verifyPassword } from '../features/identity/passwords.ts';
+import type { Actor, Role } from '../platform/access/roles.ts';
+import { BUNDLED_FRAMEWORKS, loadFramework } from '../standards/load.ts';
+import { type DemoProvider, generateDemoIncidents } from './incidents.ts';
 import { DEMO_ORGS, DEMO_PASSWORD, DEMO_USERS, isDemo, seedDemo } from './seed.ts';
 
-type Counted = 'organisations' | 'sites' | 'departments' | 'staff_headcounts' | 'users' | 'user_roles' | 'audit_events';
+const COUNTED = [
+  'organisations',
+  'sites',
+  'departments',
+  'staff_headcounts',
+  'users',
+  'user_roles',
+  'audit_events',
+  'incidents',
+  'incident_reference_counters',
+  'case_sanctions',
+  'standards_frameworks',
+  'published_statistics',
+  'staff_survey_results',
+  'commissioning',
+] as const;
+type Counted = (typeof COUNTED)[number];
 async function counts(db: Database) {
   const out: Partial<Record<Counted, number>> = {};
-  for (const table of ['organisations', 'sites', 'departments', 'staff_headcounts', 'users', 'user_roles', 'audit_events'] as const) {
+  for (const table of COUNTED) {
     const row = await db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll().as('n'))
@@ -42,10 +65,11 @@ describe('demo data set', () => {
       ]);
       assert.ok(sites.length >= 1, `${org.code} has a site`);
       assert.ok(departments.length >= 1, `${org.code} has departments`);
+      const year = financialYearOf(new Date());
       assert.deepEqual(
         headcounts.map((h) => h.financial_year),
-        [2022, 2023, 2024, 2025, 2026],
-        `${org.code} has five years of headcounts`,
+        [year - 4, year - 3, year - 2, year - 1, year],
+        `${org.code} has five years of headcounts, to this one`,
       );
       assert.ok(
         headcounts.every((h) => h.headcount > 0),
@@ -63,12 +87,14 @@ describe('demo data set', () => {
     assert.ok(await db.owner.selectFrom('sites').select('id').where('is_large', '=', true).executeTakeFirst(), 'some sites are large');
 
     const users = await db.owner.selectFrom('users').select(['id', 'email', 'password_hash']).execute();
-    assert.deepEqual(users.map((u) => u.email).sort(), DEMO_USERS.map((u) => u.email).sort());
+    const accounts = users.filter((u) => u.password_hash !== null);
+    assert.deepEqual(accounts.map((u) => u.email).sort(), DEMO_USERS.map((u) => u.email).sort(), 'only the listed demo accounts can sign in');
+    assert.ok(users.length > accounts.length, 'invented staff who reported incidents, without a password');
     assert.ok(
       users.every((u) => u.email.endsWith('@demo.warden.invalid')),
       'demo addresses cannot reach anyone',
     );
-    assert.equal(await verifyPassword(users[0]?.password_hash, DEMO_PASSWORD), true);
+    assert.equal(await verifyPassword(accounts[0]?.password_hash, DEMO_PASSWORD), true);
     const roles = await db.owner.selectFrom('user_roles').select('role').distinct().execute();
     assert.deepEqual(
       roles.map((r) => r.role).sort(),
@@ -76,10 +102,19 @@ describe('demo data set', () => {
       'one account or more for every role',
     );
     const seeded = await db.owner.selectFrom('audit_events').select('detail').where('action', '=', 'instance.demo_seeded').execute();
+    assert.equal(seeded.length, 1, 'seeding is audited once');
+    const detail = seeded[0]?.detail as Record<string, unknown>;
     assert.deepEqual(
-      seeded.map((e) => e.detail),
-      [{ via: 'cli', organisations: DEMO_ORGS.length, users: DEMO_USERS.length }],
+      { via: detail.via, organisations: detail.organisations, users: detail.users, frameworks: detail.frameworks },
+      { via: 'cli', organisations: DEMO_ORGS.length, users: DEMO_USERS.length, frameworks: BUNDLED_FRAMEWORKS.length },
     );
+    const incidents = await db.owner
+      .selectFrom('incidents')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    assert.equal(detail.incidents, Number(incidents.n), 'the audit event says how many incidents were loaded');
+    const loads = await db.owner.selectFrom('audit_events').select('detail').where('action', '=', 'standards.load').execute();
+    assert.equal(loads.length, BUNDLED_FRAMEWORKS.length, 'each framework load is audited as an administrator’s is');
   });
 
   test('seeding again changes nothing', async () => {
@@ -114,5 +149,158 @@ describe('demo banner', () => {
       const other = await new Client(normal.app).get(url);
       assert.doesNotMatch(other.body, /Demo data|nhsuk-tag--orange/, url);
     }
+  });
+});
+
+describe('demo activity', async () => {
+  const t = await testApp({ demo: true });
+  const analytics = analyticsService(t.db.app);
+  const now = new Date();
+  await seedDemo(t.db.app, { now });
+  const orgs = new Map((await t.db.owner.selectFrom('organisations').select(['id', 'code', 'type']).execute()).map((o) => [o.code, o]));
+  const orgId = (code: string) => orgs.get(code)?.id as string;
+  /** A demo account acting for an organisation, as its session would make it. */
+  async function actor(email: string, code: string | null, roles: Role[]): Promise<Actor & { kind: 'user' }> {
+    const u = await t.db.owner.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', email).executeTakeFirstOrThrow();
+    const orgScoped = roles.filter((r) => r !== 'national_assessor');
+    return {
+      kind: 'user',
+      userId: u.id,
+      name: u.name,
+      email: u.email,
+      orgId: code ? orgId(code) : null,
+      roles: orgScoped,
+      globalRoles: roles.filter((r) => r === 'national_assessor'),
+    };
+  }
+  const lsms = await actor('lsms@demo.warden.invalid', 'XMH', ['security_specialist']);
+
+  test('the LSMS’s dashboard shows incidents, closures, sanctions and late reports', async () => {
+    const dashboard = await analytics.dashboard(lsms, orgId('XMH'), {}, now);
+    const totals = dashboard.totals;
+    assert.ok(totals.incidents > 100, `a year of a mental-health trust's incidents, got ${totals.incidents}`);
+    assert.ok(totals.physicalAssaults > 0 && totals.physicalAssaultsMedical > 0, 'physical assaults, some involving medical factors (004)');
+    assert.ok(totals.physicalAssaultsMedical < totals.physicalAssaults, 'not every assault involves medical factors');
+    assert.ok(totals.closed > 0 && totals.averageDaysToClose !== null, 'closed cases with a time to closure');
+    assert.ok(totals.open > 0 && totals.late > 0 && totals.police > 0, 'open cases, late reports and police involvement');
+    assert.ok(totals.late < totals.incidents / 3, 'most reports are made in time');
+    assert.ok(dashboard.sites.length > 1, 'incidents are spread over the sites');
+
+    const sanctions = await t.db.owner
+      .selectFrom('case_sanctions')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    assert.ok(Number(sanctions.n) > 0, 'some cases ended in a sanction (002 std 4.2)');
+    const page = await new Client(t.app, await session(t.db.owner, { id: lsms.userId, roles: [[orgId('XMH'), 'security_specialist']] })).get(
+      `/analytics/organisations/${orgId('XMH')}`,
+    );
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Physical assault/);
+  });
+
+  test('mental-health trusts report far more physical assaults per member of staff than the others (004, bench/national.ts)', async () => {
+    const rate = async (code: string) => {
+      const [pa, staff] = await Promise.all([
+        t.db.owner
+          .selectFrom('incidents')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('org_id', '=', orgId(code))
+          .where('category', '=', 'physical_assault')
+          .executeTakeFirstOrThrow(),
+        t.db.owner
+          .selectFrom('staff_headcounts')
+          .select('headcount')
+          .where('org_id', '=', orgId(code))
+          .orderBy('financial_year', 'desc')
+          .executeTakeFirstOrThrow(),
+      ]);
+      return Number(pa.n) / staff.headcount;
+    };
+    const mh = await rate('XMH');
+    for (const code of ['XAC', 'XAM', 'XCO']) assert.ok(mh > 3 * (await rate(code)), `XMH's rate is several times ${code}'s`);
+    for (const code of ['XIC', 'XNB'])
+      assert.equal(
+        (await t.db.owner.selectFrom('incidents').select('id').where('org_id', '=', orgId(code)).execute()).length,
+        0,
+        `${code} is not a provider and reports no incidents`,
+      );
+  });
+
+  test('every roll-up equals a direct count of the seeded incidents, sanctions and redress', async () => {
+    await assertRollupsMatch(t.db.owner, 'after seeding the demo');
+  });
+
+  test('references are unique and a new report gets the next number from the counter', async () => {
+    const refs = await t.db.owner.selectFrom('incidents').select(['org_id', 'reference']).where('org_id', '=', orgId('XMH')).execute();
+    assert.equal(new Set(refs.map((r) => r.reference)).size, refs.length, 'references are unique');
+    const year = londonYear(new Date());
+    const highest = Math.max(
+      0,
+      ...refs
+        .map((r) => parseReference(r.reference))
+        .filter((p) => p?.year === year)
+        .map((p) => p?.sequence ?? 0),
+    );
+    assert.ok(highest > 0, 'the demo holds reports made this year');
+
+    const nurse = await actor('nurse@demo.warden.invalid', 'XMH', ['reporter']);
+    const made = await t.services.incidents.submit(nurse, {
+      category: 'non_physical_assault',
+      occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+      locationKind: 'community',
+      communityAddress: '12 Mill Lane, Ridgeway',
+      affected: [{ type: 'staff', name: 'Priya Shah', staffRole: 'Nurse' }],
+      assailants: [{ type: 'visitor', description: 'Man in a red coat' }],
+      injured: false,
+      aggravatingFactors: [],
+      policeInvolved: false,
+      narrative: 'A visitor shouted threats at the nurse at the door.',
+    });
+    assert.equal(made.created, true);
+    assert.equal(made.incident.reference, `XMH-${year}-${String(highest + 1).padStart(6, '0')}`);
+    await assertRollupsMatch(t.db.owner, 'after a new report in the demo');
+  });
+
+  test('the bundled standards frameworks are loaded, so a self review can be started', async () => {
+    const frameworks = await t.services.selfReview.frameworks(lsms);
+    const bundled = await Promise.all(BUNDLED_FRAMEWORKS.map((f) => loadFramework(f)));
+    assert.deepEqual(frameworks.map((f) => `${f.frameworkId}@${f.version}`).sort(), bundled.map((f) => `${f.id}@${f.version}`).sort());
+    const first = frameworks.find((f) => f.frameworkId === bundled[0]?.id);
+    assert.ok(first && first.standards > 0);
+    const started = await t.services.selfReview.start(lsms, { frameworkVersionId: first.id, year: financialYearOf(now) });
+    const review = await t.services.selfReview.get(lsms, started.id);
+    assert.equal(review.standards.length, first.standards);
+  });
+
+  test('published statistics and staff-survey figures give benchmarks and perception years to show', async () => {
+    const benchmark = await analytics.benchmark(lsms, orgId('XMH'), {}, now);
+    const published = benchmark.history.filter((h) => h.financialYear < financialYearOf(now) - 1 && h.rate !== null);
+    assert.ok(published.length >= 3, `years before Warden's data are benchmarked, got ${published.length}`);
+    assert.ok(benchmark.own !== null, 'the trust is ranked this year');
+    const perception = await analytics.perception(lsms, orgId('XMH'));
+    const surveyed = perception.years.filter((y) => y.physicalViolencePublic !== null && y.reportedRatePer1000 !== null);
+    assert.ok(surveyed.length >= 3, `survey figures beside reported rates, got ${surveyed.length}`);
+    const commissioner = await actor('commissioner@demo.warden.invalid', 'XIC', ['commissioner']);
+    const providers = await analytics.providers(commissioner, {}, now);
+    assert.equal(providers.commissioned, 3, 'the ICB commissions three of the demo providers');
+  });
+
+  test('the generator is deterministic: the same seed and moment give the same rows', () => {
+    const provider: DemoProvider = {
+      id: '00000000-0000-4000-8000-000000000001',
+      code: 'XQQ',
+      type: 'acute',
+      staff: 3000,
+      places: [{ siteId: '00000000-0000-4000-8000-000000000002', departmentId: null, weight: 1 }],
+      reporters: ['00000000-0000-4000-8000-000000000003'],
+      handler: null,
+      manager: null,
+      town: 'Testville',
+    };
+    const at = new Date('2026-06-01T12:00:00Z');
+    const a = generateDemoIncidents([provider], at, 7);
+    assert.deepEqual(generateDemoIncidents([provider], at, 7), a);
+    assert.notDeepEqual(generateDemoIncidents([provider], at, 8).incidents, a.incidents);
+    assert.ok(a.incidents.length > 50 && a.incidents.length < 500, `a few hundred over two years, got ${a.incidents.length}`);
   });
 });

@@ -1,10 +1,17 @@
+import type { Insertable } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { OrganisationType } from '../db/schema.ts';
+import type { DB, OrganisationType } from '../db/schema.ts';
+import { financialYearOf } from '../domain/analytics.ts';
+import { PROVIDER_TYPES } from '../features/commissioning/schema.ts';
 import { hashPassword } from '../features/identity/passwords.ts';
+import { selfReviewRepository } from '../features/self-review/repository.ts';
 import type { Role } from '../platform/access/roles.ts';
 import { systemActor } from '../platform/access/roles.ts';
 import { audit } from '../platform/audit.ts';
 import { inScope } from '../platform/tenancy.ts';
+import { BUNDLED_FRAMEWORKS, loadFramework } from '../standards/load.ts';
+import { type DemoPlace, type DemoProvider, demoPublishedStatistics, demoSurveyResults, generateDemoIncidents } from './incidents.ts';
+import type { ProviderType } from './rates.ts';
 
 /** The password of every demo account. Demo instances say so in their banner; never use it for real data. */
 export const DEMO_PASSWORD = 'demo-password-2026';
@@ -13,10 +20,17 @@ type DemoOrg = {
   code: string;
   name: string;
   type: OrganisationType;
-  /** Headcount in 2026/27; earlier years step back by about 2% a year. */
+  /** Headcount in the current financial year; earlier years step back by about 2% a year. */
   staff: number;
+  /** Departments listed first see the most incidents (hotspots, as in bench/national.ts). */
   sites: { name: string; address: string; postcode: string; large?: boolean; departments: string[] }[];
   community?: string[];
+  /** Providers: invented staff who have reported incidents (accounts without a password: they cannot sign in). */
+  staffReporters?: string[];
+  /** Ambulance crews: the department whose incidents happen at the scene of a call, in the community. */
+  scene?: string;
+  /** Commissioners: the providers they commission (002 std 1.6, 1.7). */
+  commissions?: string[];
 };
 
 /** Invented organisations of each type, with plausible sites, services and headcounts. Codes start with X. */
@@ -36,6 +50,7 @@ export const DEMO_ORGS: DemoOrg[] = [
       },
       { name: 'St Aidan’s Hospital', address: 'Moor Lane, Northgate', postcode: 'NG5 2LB', departments: ['Elderly Care Wards', 'Outpatients'] },
     ],
+    staffReporters: ['Ruth Allen', 'Kwame Mensah', 'Laura Kent'],
   },
   {
     code: 'XMH',
@@ -53,6 +68,7 @@ export const DEMO_ORGS: DemoOrg[] = [
       { name: 'Fern Lodge', address: 'Fern Road, Ridgeway', postcode: 'RG7 3EF', departments: ['Older Adult Inpatients'] },
     ],
     community: ['Community Mental Health Team North', 'Crisis Resolution and Home Treatment'],
+    staffReporters: ['Owen Hart', 'Fatima Begum', 'Lucy Moss'],
   },
   {
     code: 'XAM',
@@ -68,6 +84,8 @@ export const DEMO_ORGS: DemoOrg[] = [
       },
       { name: 'Westbury Ambulance Station', address: 'Station Road, Westbury', postcode: 'WB1 1AS', departments: ['Emergency Crews'] },
     ],
+    staffReporters: ['Gareth Price', 'Nina Novak', 'Sean Doyle'],
+    scene: 'Emergency Crews',
   },
   {
     code: 'XCO',
@@ -76,6 +94,7 @@ export const DEMO_ORGS: DemoOrg[] = [
     staff: 2870,
     sites: [{ name: 'Riverside Health Centre', address: '3 Quay Street, Riverside', postcode: 'RV3 9QS', departments: ['Walk-in Centre', 'Podiatry'] }],
     community: ['District Nursing', 'Health Visiting'],
+    staffReporters: ['Helen Marsh', 'Tariq Aziz'],
   },
   {
     code: 'XIC',
@@ -83,6 +102,7 @@ export const DEMO_ORGS: DemoOrg[] = [
     type: 'commissioner',
     staff: 410,
     sites: [{ name: 'ICB Offices', address: 'Civic Centre, Northgate', postcode: 'NG1 2CC', departments: ['Quality and Safety'] }],
+    commissions: ['XAC', 'XMH', 'XCO'],
   },
   {
     code: 'XNB',
@@ -127,13 +147,27 @@ export const DEMO_USERS: { email: string; name: string; roles: [code: string | n
   { email: 'assessor@demo.warden.invalid', name: 'Morgan Lee', roles: [[null, 'national_assessor']] },
 ];
 
+/** Rows per INSERT: well under PostgreSQL's 65,535 parameters for the widest table. */
+const CHUNK = 500;
+
+/** What the demo data set holds, as recorded in its audit event. */
+export type DemoSummary = { organisations: number; users: number; frameworks: number; incidents: number; sanctions: number };
+
 /**
  * Loads the demo data set into an empty database and marks the instance as a demo; on an instance that already
  * is one it does nothing and returns false. It refuses a database that holds other organisations or users: the
  * demo accounts share a published password, and the banner would call real data invented.
+ *
+ * Besides organisations, sites, departments, headcounts, commissioning and the demo accounts, it loads the bundled
+ * standards frameworks (as `warden standards load` would), about two years of incidents per provider with their
+ * case history (src/demo/incidents.ts, relative to `now`), published statistics for the years before them and
+ * staff-survey figures. Everything is written in one transaction and audited; incidents go in as plain bulk
+ * INSERTs, which the roll-up triggers (migration 20261205100000-Analytics) aggregate statement by statement.
  */
-export async function seedDemo(db: Database): Promise<boolean> {
+export async function seedDemo(db: Database, options: { now?: Date; seed?: number } = {}): Promise<boolean> {
+  const now = options.now ?? new Date();
   const hash = await hashPassword(DEMO_PASSWORD);
+  const frameworks = await Promise.all(BUNDLED_FRAMEWORKS.map((f) => loadFramework(f)));
   return inScope(db, { all: true }, async (tx) => {
     const flag = await tx.selectFrom('instance_settings').select('value').where('key', '=', 'demo').executeTakeFirst();
     if (flag?.value === true) return false;
@@ -149,38 +183,131 @@ export async function seedDemo(db: Database): Promise<boolean> {
       .values({ key: 'demo', value: JSON.stringify(true) })
       .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(true) }))
       .execute();
+    const year = financialYearOf(now);
     const ids = new Map<string, string>();
+    const places = new Map<string, DemoPlace[]>();
     for (const o of DEMO_ORGS) {
       const org = await tx.insertInto('organisations').values({ code: o.code, name: o.name, type: o.type }).returning('id').executeTakeFirstOrThrow();
       ids.set(o.code, org.id);
       for (let i = 0; i < 5; i++) {
         await tx
           .insertInto('staff_headcounts')
-          .values({ org_id: org.id, financial_year: 2026 - i, headcount: Math.round(o.staff * 0.98 ** i) })
+          .values({ org_id: org.id, financial_year: year - i, headcount: Math.round(o.staff * 0.98 ** i) })
           .execute();
       }
+      const list: DemoPlace[] = [];
+      // Hotspots: the departments listed first see most incidents (weights fall away like 1/k).
+      const add = (siteId: string | null, departmentId: string | null, weight?: number) =>
+        list.push({ siteId, departmentId, weight: weight ?? (departmentId ? 1 / (list.length + 1) : 0.3) });
       for (const s of o.sites) {
         const site = await tx
           .insertInto('sites')
           .values({ org_id: org.id, name: s.name, address: s.address, postcode: s.postcode, is_large: s.large ?? false })
           .returning('id')
           .executeTakeFirstOrThrow();
-        for (const d of s.departments) await tx.insertInto('departments').values({ org_id: org.id, site_id: site.id, name: d }).execute();
+        for (const d of s.departments) {
+          const dep = await tx.insertInto('departments').values({ org_id: org.id, site_id: site.id, name: d }).returning('id').executeTakeFirstOrThrow();
+          add(site.id, dep.id);
+          // Crews are mostly assaulted where they are sent: in the community, not at their station.
+          if (o.scene === d) add(null, dep.id, 3);
+        }
+        add(site.id, null);
       }
-      for (const d of o.community ?? []) await tx.insertInto('departments').values({ org_id: org.id, site_id: null, name: d }).execute();
+      for (const d of o.community ?? []) {
+        const dep = await tx.insertInto('departments').values({ org_id: org.id, site_id: null, name: d }).returning('id').executeTakeFirstOrThrow();
+        add(null, dep.id);
+      }
+      places.set(o.code, list);
     }
+    for (const o of DEMO_ORGS)
+      for (const provider of o.commissions ?? [])
+        await tx
+          .insertInto('commissioning')
+          .values({ commissioner_org_id: ids.get(o.code) as string, provider_org_id: ids.get(provider) as string })
+          .execute();
+    const userIds = new Map<string, string>();
     for (const u of DEMO_USERS) {
       const user = await tx.insertInto('users').values({ email: u.email, name: u.name, password_hash: hash }).returning('id').executeTakeFirstOrThrow();
+      userIds.set(u.email, user.id);
       for (const [code, role] of u.roles)
         await tx
           .insertInto('user_roles')
           .values({ user_id: user.id, org_id: code ? (ids.get(code) ?? null) : null, role })
           .execute();
     }
-    await audit(tx, systemActor, { action: 'instance.demo_seeded', detail: { organisations: DEMO_ORGS.length, users: DEMO_USERS.length } });
+    const holder = (code: string, role: Role) => {
+      const u = DEMO_USERS.find((x) => x.roles.some(([c, r]) => c === code && r === role));
+      return u ? (userIds.get(u.email) ?? null) : null;
+    };
+
+    // The bundled standards frameworks, as an administrator loads them (self-review service, loadFramework).
+    for (const fw of frameworks) {
+      const { id } = await selfReviewRepository.insertFramework(tx, { framework_id: fw.id, version: fw.version, name: fw.name, content: fw, loaded_by: null });
+      await audit(tx, systemActor, {
+        action: 'standards.load',
+        objectType: 'standards_framework',
+        objectId: id,
+        detail: { framework: fw.id, version: fw.version },
+      });
+    }
+
+    // Providers' staff who reported, and the incidents they reported.
+    const providers: DemoProvider[] = [];
+    for (const o of DEMO_ORGS) {
+      if (!o.staffReporters || !isProviderType(o.type)) continue;
+      const orgId = ids.get(o.code) as string;
+      const reporters: string[] = [];
+      for (const name of o.staffReporters) {
+        const email = `${name.toLowerCase().replace(/[^a-z]+/g, '.')}.${o.code.toLowerCase()}@demo.warden.invalid`;
+        const u = await tx.insertInto('users').values({ email, name, password_hash: null }).returning('id').executeTakeFirstOrThrow();
+        await tx.insertInto('user_roles').values({ user_id: u.id, org_id: orgId, role: 'reporter' }).execute();
+        reporters.push(u.id);
+      }
+      providers.push({
+        id: orgId,
+        code: o.code,
+        type: o.type,
+        staff: o.staff,
+        places: places.get(o.code) ?? [],
+        reporters,
+        featuredReporter: holder(o.code, 'reporter') ?? undefined,
+        handler: holder(o.code, 'security_specialist'),
+        manager: holder(o.code, 'manager'),
+        town: o.sites[0]?.address.split(',').pop()?.trim() ?? o.name,
+      });
+    }
+    const made = generateDemoIncidents(providers, now, options.seed);
+    const bulk = async <T extends keyof DB>(table: T, rows: Insertable<DB[T]>[]) => {
+      for (let i = 0; i < rows.length; i += CHUNK)
+        await tx
+          .insertInto(table)
+          .values(rows.slice(i, i + CHUNK) as never)
+          .execute();
+    };
+    await bulk('incidents', made.incidents);
+    await bulk('incident_people', made.people);
+    await bulk('incident_events', made.events);
+    await bulk('case_investigations', made.investigations);
+    await bulk('case_sanctions', made.sanctions);
+    await bulk('case_outcomes', made.outcomes);
+    // The counters stand where the references stopped, so the next report gets the next number.
+    await bulk('incident_reference_counters', made.counters);
+    await bulk('published_statistics', demoPublishedStatistics(providers, now, options.seed));
+    await bulk('staff_survey_results', demoSurveyResults(providers, now, options.seed));
+
+    const summary: DemoSummary = {
+      organisations: DEMO_ORGS.length,
+      users: DEMO_USERS.length,
+      frameworks: frameworks.length,
+      incidents: made.incidents.length,
+      sanctions: made.sanctions.length,
+    };
+    await audit(tx, systemActor, { action: 'instance.demo_seeded', detail: summary });
     return true;
   });
 }
+
+const isProviderType = (type: OrganisationType): type is ProviderType => (PROVIDER_TYPES as readonly string[]).includes(type);
 
 /** Whether this instance holds demo data (its pages then say so). */
 export async function isDemo(db: Database): Promise<boolean> {
