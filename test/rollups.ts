@@ -66,6 +66,7 @@ async function direct(db: Database) {
   };
 }
 
+/** Every roll-up row with a non-zero measure, in the same shape as the direct counts. */
 export async function rolledUp(db: Database) {
   const measures = sql.raw(
     'incidents, medical_factors, late, police, injured, open, closed, closure_seconds, sanctions, sanctioned, redress_cases, redress_sought_pence, redress_recovered_pence, redress_recovered_cases',
