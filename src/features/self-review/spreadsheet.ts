@@ -5,11 +5,15 @@
  * would run as a formula is escaped with a leading quote (OWASP CSV injection), which reading removes again.
  */
 import ExcelJS from 'exceljs';
+import { unzippedSize } from '../../platform/files.ts';
 import { escapeFormula } from '../cases-list/export.ts';
 
 export const SHEET = 'Standards';
 export const ABOUT_SHEET = 'About';
 export const HEADER = ['Standard', 'Key area', 'Headline', 'Rating', 'Comments', 'Evidence'] as const;
+
+/** Largest a workbook may be once unpacked: a review is a few dozen rows, its export about 20 kB. */
+export const MAX_UNPACKED_BYTES = 20 * 1024 * 1024;
 
 export const RATING_TEXT = { red: 'Red', amber: 'Amber', green: 'Green', not_applicable: 'Not applicable' } as const;
 export type RatingValue = keyof typeof RATING_TEXT;
@@ -50,6 +54,11 @@ const RATING_BY_TEXT = new Map<string, RatingValue>(Object.entries(RATING_TEXT).
  * in the framework is for the caller.
  */
 export async function readReviewWorkbook(data: Buffer): Promise<{ ok: true; rows: (SheetRow & { line: number })[] } | { ok: false; problems: string[] }> {
+  // ExcelJS unpacks the whole archive in memory: a small file that unpacks to gigabytes must not reach it.
+  const unpacked = unzippedSize(data, MAX_UNPACKED_BYTES);
+  if (!unpacked) return { ok: false, problems: ['The file could not be read as an Excel workbook (.xlsx)'] };
+  if ('tooLarge' in unpacked)
+    return { ok: false, problems: [`The workbook is too large: unpacked, it must be smaller than ${MAX_UNPACKED_BYTES / 1024 / 1024} MB`] };
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(data as unknown as ArrayBuffer);
