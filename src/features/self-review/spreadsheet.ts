@@ -73,7 +73,22 @@ export async function readReviewWorkbook(data: Buffer): Promise<{ ok: true; rows
     return { ok: false, problems: [`Row 1 of sheet "${ws.name}" must be the headings ${HEADER.join(', ')} (the layout Warden exports)`] };
   const problems: string[] = [];
   const rows: (SheetRow & { line: number })[] = [];
+  // Values only: a formula cell would be imported as whatever result the file claims for it (which need not be
+  // what the formula gives), so it is refused, not read.
+  const formulas = (row: ExcelJS.Row, line: number) => {
+    const found: string[] = [];
+    row.eachCell({ includeEmpty: false }, (cell, col) => {
+      if (cell.type === ExcelJS.ValueType.Formula)
+        found.push(`Row ${line}, ${HEADER[col - 1] ?? `column ${col}`}: the cell holds a formula; enter the value itself (Warden imports values only)`);
+    });
+    return found;
+  };
   ws.eachRow({ includeEmpty: false }, (row, line) => {
+    const inFormulas = formulas(row, line);
+    if (inFormulas.length) {
+      problems.push(...inFormulas);
+      return;
+    }
     if (line === 1) return;
     const cells = HEADER.map((_, i) => cellText(row, i + 1));
     if (cells.every((c) => c === '')) return;
