@@ -46,6 +46,16 @@ describe('server-side SVG charts', () => {
     assert.doesNotMatch(chart.svg, /<b>/);
   });
 
+  test('a name that reads like an attribute or a script address is drawn as text, not refused (the page would fail)', () => {
+    const names = ['Ward 7 onset=1 "x"', 'javascript: awareness course', '<script>alert(1)</script>'];
+    const bars = barChart({ id: 'odd', caption: 'By site', summary: 's', labels: names, values: [3, 2, 1] });
+    assert.match(bars.svg, />Ward 7 onset=1 &quot;x&quot;</);
+    assert.match(bars.svg, />javascript: awareness course</);
+    assert.match(bars.svg, />&lt;script&gt;alert\(1\)&lt;\/script&gt;</);
+    assert.doesNotMatch(bars.svg, /<script/);
+    assert.doesNotMatch(bars.svg.replace(/>[^<]*</g, '><'), /\son[a-z]+=|javascript:/i);
+  });
+
   test('horizontal bars draw one labelled bar per row, the highlighted one in orange', () => {
     const bars = barChart({ id: 'sites', caption: 'By site', summary: 's', labels: ['North', 'South', 'East'], values: [5, 3, 1], highlight: 1 });
     assert.match(bars.svg, /fill="#ed8b00"/);

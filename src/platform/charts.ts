@@ -61,7 +61,10 @@ export function sanitiseSvg(svg: string, labelledBy: string): string {
     .replace(/\sclass="zr\d+-cls-\d+"/g, '')
     .replace(/\spointer-events="visible"/g, '')
     .replace(/>\s*\n\s*</g, '><');
-  if (/<script|\son[a-z]+=|javascript:/i.test(out)) throw new Error('chart SVG contains active content');
+  // Only the markup is checked: text nodes hold labels (site, department and organisation names) that ECharts has
+  // escaped, and a name such as "Ward onset=1" or "javascript: training" is text, not active content. Checking it
+  // too made any chart with such a name fail, and with it the whole page (the national table for every assessor).
+  if (/<script|\son[a-z]+=|javascript:/i.test(out.replace(/>[^<]*</g, '><'))) throw new Error('chart SVG contains active content');
   out = out.replace(
     /^<svg /,
     `<svg role="img" aria-labelledby="${escapeAttr(labelledBy)}" focusable="false" class="warden-chart__svg" preserveAspectRatio="xMinYMin meet" `,

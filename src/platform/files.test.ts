@@ -4,7 +4,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { checkUpload, fileStore, kindsText } from './files.ts';
+import { deflateRawSync } from 'node:zlib';
+import { checkUpload, fileStore, kindsText, unzippedSize } from './files.ts';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(40)]);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(40)]);
@@ -57,5 +58,70 @@ describe('the file store', () => {
     assert.throws(() => store.read(org, '../../etc/passwd'), /UUID/);
     await store.discard(org, id);
     await assert.rejects(store.read(org, id), /ENOENT/);
+  });
+});
+
+/** A ZIP archive of deflated entries, written by hand so its declared sizes can lie. */
+function zipOf(entries: { name: string; data: Buffer; declaredSize?: number }[]) {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name, 'latin1');
+    const body = deflateRawSync(e.data);
+    const size = e.declaredSize ?? e.data.length;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(size, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(body.length, 20);
+    central.writeUInt32LE(size, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, body);
+    centrals.push(central, name);
+    offset += local.length + name.length + body.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+describe('the unpacked size of an Office file (ZIP) is measured by inflating it, not by what it declares', () => {
+  test('a small archive is measured', () => {
+    assert.deepEqual(
+      unzippedSize(
+        zipOf([
+          { name: 'a.xml', data: Buffer.alloc(1000, 'a') },
+          { name: 'b.xml', data: Buffer.alloc(24, 'b') },
+        ]),
+        10_000,
+      ),
+      { size: 1024 },
+    );
+  });
+
+  test('an archive that unpacks past the limit is too large, even when its headers claim tiny sizes', () => {
+    const bomb = zipOf([{ name: 'xl/worksheets/sheet1.xml', data: Buffer.alloc(50 * 1024 * 1024), declaredSize: 10 }]);
+    assert.ok(bomb.length < 100 * 1024);
+    assert.deepEqual(unzippedSize(bomb, 20 * 1024 * 1024), { tooLarge: true });
+    assert.deepEqual(unzippedSize(zipOf(Array.from({ length: 5 }, (_, i) => ({ name: `${i}`, data: Buffer.alloc(1) }))), 1000, 4), { tooLarge: true });
+  });
+
+  test('what is not a readable ZIP archive is null', () => {
+    assert.equal(unzippedSize(Buffer.from('PK\x03\x04 not really'), 1000), null);
+    assert.equal(unzippedSize(Buffer.alloc(0), 1000), null);
+    const cut = zipOf([{ name: 'a.xml', data: Buffer.alloc(1000, 'a') }]);
+    assert.equal(unzippedSize(Buffer.concat([cut.subarray(0, 20), cut.subarray(40)]), 10_000), null);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 
 export type FileKind = 'pdf' | 'png' | 'jpeg' | 'docx' | 'xlsx';
 
@@ -65,6 +66,52 @@ export function checkUpload(file: Upload | null, allowed: readonly FileKind[], m
       .replace(/["\\]/g, '_')
       .slice(-200) || `document${KINDS[byName].extensions[0]}`;
   return { fileName, data: file.data, contentType: KINDS[byName].type, kind: byName };
+}
+
+/**
+ * How large a ZIP archive (an Office file) is once unpacked, found by inflating every entry its central directory
+ * lists (the sizes its headers declare may lie) and stopping as soon as the total passes `limit`. A parser such as
+ * ExcelJS unpacks the whole archive in memory, so a 2 MB upload that unpacks to gigabytes (a "zip bomb") must be
+ * refused before it is parsed. `tooLarge` past the limit (or past `maxEntries` entries); `null` when the data is
+ * not a ZIP archive this can read (ZIP64, encryption and unusual compression methods included).
+ */
+export function unzippedSize(data: Buffer, limit: number, maxEntries = 1000): { size: number } | { tooLarge: true } | null {
+  const u16 = (at: number) => (at >= 0 && at + 2 <= data.length ? data.readUInt16LE(at) : -1);
+  const u32 = (at: number) => (at >= 0 && at + 4 <= data.length ? data.readUInt32LE(at) : -1);
+  let end = -1;
+  for (let at = data.length - 22; at >= Math.max(0, data.length - 22 - 0xffff); at--)
+    if (u32(at) === 0x06054b50) {
+      end = at;
+      break;
+    }
+  if (end < 0) return null;
+  const entries = u16(end + 10);
+  if (entries > maxEntries) return { tooLarge: true };
+  let at = u32(end + 16);
+  let total = 0;
+  for (let i = 0; i < entries; i++) {
+    if (u32(at) !== 0x02014b50) return null;
+    const flags = u16(at + 8);
+    const method = u16(at + 10);
+    const compressed = u32(at + 20);
+    const local = u32(at + 42);
+    at += 46 + u16(at + 28) + u16(at + 30) + u16(at + 32);
+    if (flags & 1 || compressed === 0xffffffff || local === 0xffffffff || u32(local) !== 0x04034b50) return null;
+    const start = local + 30 + u16(local + 26) + u16(local + 28);
+    if (start + compressed > data.length) return null;
+    const body = data.subarray(start, start + compressed);
+    if (method === 0) total += body.length;
+    else if (method === 8) {
+      try {
+        total += inflateRawSync(body, { maxOutputLength: limit - total + 1 }).length;
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return { tooLarge: true };
+        return null;
+      }
+    } else return null;
+    if (total > limit) return { tooLarge: true };
+  }
+  return { size: total };
 }
 
 /** Files of one kind of record, kept under `root/<org id>/<file id>` with owner-only permissions. */

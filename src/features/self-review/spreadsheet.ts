@@ -5,11 +5,15 @@
  * would run as a formula is escaped with a leading quote (OWASP CSV injection), which reading removes again.
  */
 import ExcelJS from 'exceljs';
+import { unzippedSize } from '../../platform/files.ts';
 import { escapeFormula } from '../cases-list/export.ts';
 
 export const SHEET = 'Standards';
 export const ABOUT_SHEET = 'About';
 export const HEADER = ['Standard', 'Key area', 'Headline', 'Rating', 'Comments', 'Evidence'] as const;
+
+/** Largest a workbook may be once unpacked: a review is a few dozen rows, its export about 20 kB. */
+export const MAX_UNPACKED_BYTES = 20 * 1024 * 1024;
 
 export const RATING_TEXT = { red: 'Red', amber: 'Amber', green: 'Green', not_applicable: 'Not applicable' } as const;
 export type RatingValue = keyof typeof RATING_TEXT;
@@ -50,6 +54,11 @@ const RATING_BY_TEXT = new Map<string, RatingValue>(Object.entries(RATING_TEXT).
  * in the framework is for the caller.
  */
 export async function readReviewWorkbook(data: Buffer): Promise<{ ok: true; rows: (SheetRow & { line: number })[] } | { ok: false; problems: string[] }> {
+  // ExcelJS unpacks the whole archive in memory: a small file that unpacks to gigabytes must not reach it.
+  const unpacked = unzippedSize(data, MAX_UNPACKED_BYTES);
+  if (!unpacked) return { ok: false, problems: ['The file could not be read as an Excel workbook (.xlsx)'] };
+  if ('tooLarge' in unpacked)
+    return { ok: false, problems: [`The workbook is too large: unpacked, it must be smaller than ${MAX_UNPACKED_BYTES / 1024 / 1024} MB`] };
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(data as unknown as ArrayBuffer);
@@ -64,7 +73,22 @@ export async function readReviewWorkbook(data: Buffer): Promise<{ ok: true; rows
     return { ok: false, problems: [`Row 1 of sheet "${ws.name}" must be the headings ${HEADER.join(', ')} (the layout Warden exports)`] };
   const problems: string[] = [];
   const rows: (SheetRow & { line: number })[] = [];
+  // Values only: a formula cell would be imported as whatever result the file claims for it (which need not be
+  // what the formula gives), so it is refused, not read.
+  const formulas = (row: ExcelJS.Row, line: number) => {
+    const found: string[] = [];
+    row.eachCell({ includeEmpty: false }, (cell, col) => {
+      if (cell.type === ExcelJS.ValueType.Formula)
+        found.push(`Row ${line}, ${HEADER[col - 1] ?? `column ${col}`}: the cell holds a formula; enter the value itself (Warden imports values only)`);
+    });
+    return found;
+  };
   ws.eachRow({ includeEmpty: false }, (row, line) => {
+    const inFormulas = formulas(row, line);
+    if (inFormulas.length) {
+      problems.push(...inFormulas);
+      return;
+    }
     if (line === 1) return;
     const cells = HEADER.map((_, i) => cellText(row, i + 1));
     if (cells.every((c) => c === '')) return;
