@@ -1,10 +1,10 @@
-import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CATEGORY_DEFINITIONS, formatPence, INCIDENT_CATEGORIES } from '../../domain/incidents.ts';
 import { AppError, unauthenticated } from '../../platform/errors.ts';
 import { formBody, idParam } from '../../platform/forms.ts';
+import { acceptUploads, uploadOf } from '../../platform/uploads.ts';
 import { summaryRows, whenText } from '../incidents/present.ts';
 import {
   correction,
@@ -28,25 +28,13 @@ import {
 } from './schema.ts';
 import { type CasesService, MAX_ATTACHMENT_BYTES } from './service.ts';
 
-type Multipart = { type: 'field'; value: unknown } | { type: 'file'; filename: string; _buf: Buffer | null; file: { truncated: boolean } };
-
 /**
  * Case management pages (`/cases/:id`, `/cases/overdue`) and the `/api/v1/cases/...` API. Every form on the case
  * page posts to its own route and, on bad input, the case page is shown again with the error summary (400).
  */
 export async function caseRoutes(app: FastifyInstance, service: CasesService): Promise<void> {
   // Multipart only for this plugin's routes (attachments); fields are flattened so the CSRF check sees `_csrf`.
-  await app.register(multipart, {
-    attachFieldsToBody: true,
-    throwFileSizeLimit: false,
-    limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 10, parts: 12, fieldSize: 10_000 },
-  });
-  app.addHook('preValidation', async (req) => {
-    if (!req.isMultipart() || !req.body || typeof req.body !== 'object') return;
-    const flat: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(req.body as Record<string, Multipart>)) flat[k] = v && typeof v === 'object' && v.type === 'field' ? v.value : v;
-    req.body = flat;
-  });
+  await acceptUploads(app, MAX_ATTACHMENT_BYTES);
 
   const actorOf = (req: FastifyRequest) => {
     if (!req.actor) throw unauthenticated();
@@ -170,7 +158,7 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
   form('no-sanction', 'sanctions', (req, id, body) => service.recordNoSanction(actorOf(req), id, body));
   form('redress', 'redress', (req, id, body) => service.recordRedress(actorOf(req), id, body));
   form('support', 'support', (req, id, body) => service.recordSupport(actorOf(req), id, body));
-  form('attachments', 'attachments', (req, id, body) => service.uploadAttachment(actorOf(req), id, fileOf(body), body));
+  form('attachments', 'attachments', (req, id, body) => service.uploadAttachment(actorOf(req), id, uploadOf(body), body));
 
   app.get('/cases/:id/attachments/:attachmentId', hide, async (req, reply) => sendAttachment(req, reply));
 
@@ -221,11 +209,6 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
     }
   });
 
-  function fileOf(body: Record<string, unknown>) {
-    const f = body.file as Multipart | undefined;
-    if (!f || typeof f !== 'object' || f.type !== 'file') return null;
-    return { fileName: f.filename, data: f._buf ?? Buffer.alloc(0), truncated: f.file.truncated };
-  }
   async function sendAttachment(req: FastifyRequest, reply: FastifyReply) {
     const f = await service.downloadAttachment(actorOf(req), idParam(req), idParam(req, 'attachmentId'));
     const ascii = f.fileName.replace(/["\\]/g, '_');
@@ -307,7 +290,7 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
     },
     async (req, reply) => {
       const body = formBody(req);
-      return reply.code(201).send(await service.uploadAttachment(actorOf(req), idParam(req), fileOf(body), body));
+      return reply.code(201).send(await service.uploadAttachment(actorOf(req), idParam(req), uploadOf(body), body));
     },
   );
   api.get(
