@@ -12,13 +12,15 @@ export function routeAccess(req: FastifyRequest) {
 }
 
 /**
- * Enforces routes.ts at the edge, before the body is even validated: anonymous callers get 401 and callers
- * without the declared role get 403, so neither learns anything about the route's input rules. The services
+ * Enforces routes.ts at the edge, before the body is even read: anonymous callers get 401 and callers without
+ * the declared role get 403, so neither learns anything about the route's input rules, and neither can make the
+ * server receive and parse an upload (up to 20 MB) first. It runs as an onRequest hook registered after the one
+ * that finds the actor, when the route and its parameters are known and the body is still unread. The services
  * check again (defence in depth, and they are also called from the CLI). A route with no declared rule is
  * refused: new routes fail closed until someone writes down who may use them.
  */
 export function enforceRouteAccess(app: FastifyInstance): void {
-  app.addHook('preValidation', async (req) => {
+  app.addHook('onRequest', async (req) => {
     if (req.routeOptions.url === undefined) return; // the 404 handler
     const access = routeAccess(req);
     if (!access) throw forbidden('This page has no declared access rule.');
