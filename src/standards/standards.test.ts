@@ -12,7 +12,9 @@ import { amberApplies, type Framework } from './schema.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FILE = join(here, 'nhs-protect-commissioners-2017-18.json');
-const SOURCE = readFileSync(join(here, '..', '..', '..', 'shared', 'seeds', '002_28b2ad23548d5a35.txt'), 'utf8');
+// The published document (`002`, NHS Protect, Standards for commissioners 2017-18), kept in the repository as text
+// so that this comparison runs on any clone.
+const SOURCE = readFileSync(join(here, 'sources', '002_28b2ad23548d5a35.txt'), 'utf8');
 
 /**
  * The seed text with its page furniture removed ("(continues on next page)", running footer, "Back to top", page
