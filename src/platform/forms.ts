@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, notFound } from './errors.ts';
+import type { Actor } from './access/roles.ts';
+import { AppError, notFound, unauthenticated } from './errors.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -8,6 +9,12 @@ export function idParam(req: FastifyRequest, name = 'id'): string {
   const value = (req.params as Record<string, string>)[name];
   if (!value || !UUID.test(value)) throw notFound();
   return value;
+}
+
+/** The signed-in actor of a request; 401 when there is none (route access normally refused it already). */
+export function actorOf(req: FastifyRequest): Actor {
+  if (!req.actor) throw unauthenticated();
+  return req.actor;
 }
 
 export function formBody(req: FastifyRequest): Record<string, unknown> {

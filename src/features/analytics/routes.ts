@@ -5,9 +5,8 @@ import { z } from 'zod';
 import { financialYearLabel, monthLabel, oneDecimal } from '../../domain/analytics.ts';
 import { CATEGORY_DEFINITIONS, INCIDENT_CATEGORIES } from '../../domain/incidents.ts';
 import { can } from '../../platform/access/policy.ts';
-import type { Actor } from '../../platform/access/roles.ts';
-import { AppError, type FieldError, notFound, unauthenticated } from '../../platform/errors.ts';
-import { formBody, idParam, submitForm } from '../../platform/forms.ts';
+import { AppError, type FieldError, notFound } from '../../platform/errors.ts';
+import { actorOf, formBody, idParam, submitForm } from '../../platform/forms.ts';
 import { parse } from '../../platform/validation.ts';
 import { toSpreadsheet } from '../cases-list/export.ts';
 import { PROVIDER_TYPES } from '../commissioning/schema.ts';
@@ -137,10 +136,6 @@ export async function analyticsRoutes(app: FastifyInstance, service: AnalyticsSe
     req.body = flat;
   });
 
-  const actorOf = (req: FastifyRequest): Actor => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
   const hide = { schema: { hide: true } };
   const isValidation = (err: unknown): err is AppError => err instanceof AppError && err.id === 'validation';
 

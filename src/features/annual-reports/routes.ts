@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { can } from '../../platform/access/policy.ts';
-import { AppError, unauthenticated } from '../../platform/errors.ts';
-import { formBody, idParam, submitForm } from '../../platform/forms.ts';
+import { AppError } from '../../platform/errors.ts';
+import { actorOf, formBody, idParam, submitForm } from '../../platform/forms.ts';
 import { acceptUploads, formValues, sendDownload, uploadOf } from '../../platform/uploads.ts';
 import { annualReportCreate, annualReportDetails, annualReportOut, BOARD_DECISION_LABELS, BOARD_DECISIONS } from './schema.ts';
 import { type AnnualReportsService, MAX_REPORT_BYTES } from './service.ts';
@@ -13,10 +13,6 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 /** Annual report pages (`/annual-reports…`) and `/api/v1/annual-reports…` (002 std 1.5). */
 export async function annualReportRoutes(app: FastifyInstance, service: AnnualReportsService): Promise<void> {
   await acceptUploads(app, MAX_REPORT_BYTES);
-  const actorOf = (req: FastifyRequest) => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
   const hide = { schema: { hide: true } };
   const meta = (req: FastifyRequest) => ({ ip: req.ip, requestId: req.id });
 

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { AppError, unauthenticated } from '../../platform/errors.ts';
+import { AppError } from '../../platform/errors.ts';
+import { actorOf } from '../../platform/forms.ts';
 import { AUDIT_OUTCOME_LABELS, AUDIT_OUTCOMES, type AuditEventOut, auditPageOut, auditSearch } from './schema.ts';
 import type { AuditService } from './service.ts';
 
@@ -35,11 +36,6 @@ const row = (e: AuditEventOut) => ({
 
 /** The audit trail search page and `/api/v1/audit-events`. */
 export async function auditRoutes(app: FastifyInstance, service: AuditService): Promise<void> {
-  const actorOf = (req: FastifyRequest) => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
-
   // A GET form: searching changes nothing, so the filters live in the address and pages can be bookmarked.
   app.get('/audit', { schema: { hide: true } }, async (req, reply) => {
     const actor = actorOf(req);

@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { CATEGORY_DEFINITIONS, INCIDENT_CATEGORIES, INCIDENT_STATUSES, STATUS_LABELS } from '../../domain/incidents.ts';
-import { AppError, unauthenticated } from '../../platform/errors.ts';
+import { AppError } from '../../platform/errors.ts';
+import { actorOf } from '../../platform/forms.ts';
 import { CASES_PAGE_SIZE, caseFilters, casePageOut, OVERDUE_AFTER_DAYS } from './schema.ts';
 import { type CasesListService, ukStamp } from './service.ts';
 
@@ -24,11 +25,6 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /** The case list page `/cases`, its exports `/cases/export`, and `/api/v1/cases`. */
 export async function casesListRoutes(app: FastifyInstance, service: CasesListService): Promise<void> {
-  const actorOf = (req: FastifyRequest) => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
-
   const selectItems = (values: Record<string, string>, sites: { id: string; name: string }[]) => ({
     statusItems: [{ value: '', text: 'Any status' }, ...INCIDENT_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s], selected: values.status === s }))],
     categoryItems: [

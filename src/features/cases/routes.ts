@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CATEGORY_DEFINITIONS, formatPence, INCIDENT_CATEGORIES } from '../../domain/incidents.ts';
-import { AppError, unauthenticated } from '../../platform/errors.ts';
-import { formBody, idParam } from '../../platform/forms.ts';
+import { AppError } from '../../platform/errors.ts';
+import { actorOf, formBody, idParam } from '../../platform/forms.ts';
 import { acceptUploads, uploadOf } from '../../platform/uploads.ts';
 import { summaryRows, whenText } from '../incidents/present.ts';
 import {
@@ -36,10 +36,6 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
   // Multipart only for this plugin's routes (attachments); fields are flattened so the CSRF check sees `_csrf`.
   await acceptUploads(app, MAX_ATTACHMENT_BYTES);
 
-  const actorOf = (req: FastifyRequest) => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
   const hide = { schema: { hide: true } };
 
   const radios = <T extends string>(keys: readonly T[], labels: Record<T, string>, value: unknown) =>

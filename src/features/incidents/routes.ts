@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LATE_RULE_TEXT, MEDICAL_FACTORS_DEFINITION } from '../../domain/incidents.ts';
-import { AppError, unauthenticated } from '../../platform/errors.ts';
-import { formBody, idParam } from '../../platform/forms.ts';
+import { AppError } from '../../platform/errors.ts';
+import { actorOf, formBody, idParam } from '../../platform/forms.ts';
 import { formContext, summaryRows, whenText } from './present.ts';
 import { draftValues, type FormValues, incidentDetailOut, incidentInput, incidentSummaryOut } from './schema.ts';
 import type { IncidentsService } from './service.ts';
@@ -16,10 +16,6 @@ const FORM = 'incidents/views/report-form.njk';
  * `/api/v1/incidents` API. Routes parse, call one service method, and render.
  */
 export async function incidentRoutes(app: FastifyInstance, service: IncidentsService): Promise<void> {
-  const actorOf = (req: FastifyRequest) => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
   const hide = { schema: { hide: true } };
 
   const renderForm = async (req: FastifyRequest, values: FormValues, extra: { affected?: boolean; assailants?: boolean } = {}) => {

@@ -3,8 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MARKER_SUBJECT_LABELS, MARKER_SUBJECTS, REVIEW_DECISION_LABELS, REVIEW_DECISIONS } from '../../domain/markers.ts';
 import { can } from '../../platform/access/policy.ts';
-import { unauthenticated } from '../../platform/errors.ts';
-import { idParam, submitForm } from '../../platform/forms.ts';
+import { actorOf, idParam, submitForm } from '../../platform/forms.ts';
 import { markerDetailOut, markerInput, markerListQuery, markerOut, reviewInput } from './schema.ts';
 import type { MarkerOut, MarkersService } from './service.ts';
 
@@ -19,10 +18,6 @@ function subject(m: MarkerOut): string {
 
 /** Warning marker pages (`/markers…`) and `/api/v1/markers…`. */
 export async function markerRoutes(app: FastifyInstance, service: MarkersService): Promise<void> {
-  const actorOf = (req: FastifyRequest) => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
   const hide = { schema: { hide: true } };
   // Validation may replace the body with the schema's output; keep what was sent for the service to parse.
   const raw = new WeakMap<FastifyRequest, unknown>();

@@ -1,9 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authorize, can } from '../../platform/access/policy.ts';
-import { unauthenticated } from '../../platform/errors.ts';
-import { idParam, submitForm } from '../../platform/forms.ts';
+import { actorOf, idParam, submitForm } from '../../platform/forms.ts';
 import {
   departmentInput,
   departmentOut,
@@ -22,10 +21,6 @@ const typeItems = (selected?: unknown) => ORGANISATION_TYPES.map((t) => ({ value
 
 /** Organisation pages and the `/api/v1/organisations` API. Routes parse, call one service method, and render. */
 export async function organisationRoutes(app: FastifyInstance, service: OrganisationsService): Promise<void> {
-  const actorOf = (req: FastifyRequest) => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
   const hide = { schema: { hide: true } };
 
   // ---- pages -------------------------------------------------------------------------------------------

@@ -1,8 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { unauthenticated } from '../../platform/errors.ts';
-import { idParam } from '../../platform/forms.ts';
+import { actorOf, idParam } from '../../platform/forms.ts';
 import { financialYearLabel } from '../organisations/schema.ts';
 import { esc, tagHtml, trendText } from './present.ts';
 import { snapshotContext } from './routes.ts';
@@ -17,10 +16,6 @@ type Cell = OversightRow['overall'];
  * submitted versions are ever shown.
  */
 export async function oversightRoutes(app: FastifyInstance, service: SelfReviewService): Promise<void> {
-  const actorOf = (req: FastifyRequest) => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
   const hide = { schema: { hide: true } };
 
   app.get('/oversight/self-reviews', hide, async (req, reply) => {

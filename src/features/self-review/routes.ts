@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { can } from '../../platform/access/policy.ts';
-import { AppError, type FieldError, notFound, unauthenticated } from '../../platform/errors.ts';
-import { formBody, idParam, submitForm } from '../../platform/forms.ts';
+import { AppError, type FieldError, notFound } from '../../platform/errors.ts';
+import { actorOf, formBody, idParam, submitForm } from '../../platform/forms.ts';
 import { acceptUploads, formValues, sendDownload, uploadOf } from '../../platform/uploads.ts';
 import { financialYearLabel } from '../organisations/schema.ts';
 import { esc, evidenceHtml, list, RATING_TEXT, STATUS_TAG, tagHtml, trendText } from './present.ts';
@@ -50,10 +50,6 @@ function versionParam(req: FastifyRequest): number {
  */
 export async function selfReviewRoutes(app: FastifyInstance, service: SelfReviewService): Promise<void> {
   await acceptUploads(app, MAX_EVIDENCE_BYTES);
-  const actorOf = (req: FastifyRequest) => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
   const hide = { schema: { hide: true } };
   const meta = (req: FastifyRequest) => ({ ip: req.ip, requestId: req.id });
 

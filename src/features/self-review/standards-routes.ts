@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { can } from '../../platform/access/policy.ts';
-import { AppError, invalid, unauthenticated } from '../../platform/errors.ts';
-import { formBody, idParam } from '../../platform/forms.ts';
+import { AppError, invalid } from '../../platform/errors.ts';
+import { actorOf, formBody, idParam } from '../../platform/forms.ts';
 import { acceptUploads, uploadOf } from '../../platform/uploads.ts';
 import { esc, list } from './present.ts';
 import { frameworkListOut } from './schema.ts';
@@ -19,10 +19,6 @@ const MAX_FRAMEWORK_BYTES = 1024 * 1024;
  */
 export async function standardsRoutes(app: FastifyInstance, service: SelfReviewService): Promise<void> {
   await acceptUploads(app, MAX_FRAMEWORK_BYTES);
-  const actorOf = (req: FastifyRequest) => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
   const hide = { schema: { hide: true } };
 
   const listContext = async (req: FastifyRequest) => {

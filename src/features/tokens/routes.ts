@@ -3,8 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { can } from '../../platform/access/policy.ts';
 import { ROLE_LABELS, type Role } from '../../platform/access/roles.ts';
-import { AppError, unauthenticated } from '../../platform/errors.ts';
-import { formBody, idParam } from '../../platform/forms.ts';
+import { AppError } from '../../platform/errors.ts';
+import { actorOf, formBody, idParam } from '../../platform/forms.ts';
 import { ORG_ROLES } from '../users/schema.ts';
 import { createdTokenOut, EXPIRY_CHOICES, EXPIRY_LABELS, personalTokenInput, serviceTokenInput, tokenOut } from './schema.ts';
 import type { TokensService } from './service.ts';
@@ -33,10 +33,6 @@ const expiryItems = (personal: boolean, selected: unknown) =>
 
 /** API token pages (`/api-tokens`) and the `/api/v1/api-tokens` API. */
 export async function tokenRoutes(app: FastifyInstance, service: TokensService): Promise<void> {
-  const actorOf = (req: FastifyRequest) => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
   const hide = { schema: { hide: true } };
   const decorate = <T extends { role: Role; expiresAt: string | null; revokedAt: string | null }>(t: T) => ({
     ...t,

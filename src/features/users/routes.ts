@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLE_LABELS, ROLES, type Role } from '../../platform/access/roles.ts';
-import { AppError, unauthenticated } from '../../platform/errors.ts';
-import { formBody, idParam, submitForm } from '../../platform/forms.ts';
+import { AppError } from '../../platform/errors.ts';
+import { actorOf, formBody, idParam, submitForm } from '../../platform/forms.ts';
 import {
   DEPLOYMENT,
   DEPLOYMENT_ROLE_LABELS,
@@ -48,10 +48,6 @@ const roleItems = (system: boolean, selected: unknown) => {
 
 /** User administration pages (`/users…`) and the `/api/v1/users…` API. */
 export async function userRoutes(app: FastifyInstance, service: UsersService): Promise<void> {
-  const actorOf = (req: FastifyRequest) => {
-    if (!req.actor) throw unauthenticated();
-    return req.actor;
-  };
   const hide = { schema: { hide: true } };
 
   // ---- pages -------------------------------------------------------------------------------------------
