@@ -119,9 +119,11 @@ export class Client {
   }
 
   /** Sends JSON to the API with the CSRF header (a session-authenticated script's request). */
-  async json(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload: unknown) {
+  async json(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload: unknown, headers: Record<string, string> = {}) {
     const token = await this.token(); // first: fetching it may set the CSRF cookie
-    return this.keep(await this.app.inject({ method, url, payload: payload as object, headers: { cookie: this.cookieHeader(), 'x-csrf-token': token } }));
+    return this.keep(
+      await this.app.inject({ method, url, payload: payload as object, headers: { cookie: this.cookieHeader(), 'x-csrf-token': token, ...headers } }),
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { Client, memberOf, signedIn, testApp } from '../../../test/app.ts';
 import { organisation, site } from '../../../test/factories.ts';
 import { formatReference, londonParts, londonYear } from '../../domain/incidents.ts';
@@ -238,6 +239,80 @@ describe('incident API: submission', () => {
     );
     const other = await b.client.json('POST', '/api/v1/incidents', report());
     assert.equal(other.json().reference, `${b.org.code}-${year}-000001`);
+  });
+
+  test('reports sent together by several organisations are stored together, numbered per organisation without gaps (issue 4 benchmark)', async () => {
+    const members = await Promise.all([memberOf(t, 'reporter'), memberOf(t, 'reporter'), memberOf(t, 'reporter')]);
+    const year = londonYear(new Date());
+    const retried = randomUUID();
+    const sends = members.flatMap((m, n) =>
+      Array.from({ length: 6 }, (_, i) =>
+        // the first organisation's reporter sends one report twice at once with the same key (a retry)
+        n === 0 && i >= 4
+          ? m.client.json('POST', '/api/v1/incidents', report({ narrative: 'Report 0-4: the patient pushed the nurse.' }), { 'idempotency-key': retried })
+          : m.client.json('POST', '/api/v1/incidents', report({ narrative: `Report ${n}-${i}: the patient pushed the nurse.` })),
+      ),
+    );
+    const replies = await Promise.all(sends);
+    for (const [n, m] of members.entries()) {
+      const mine = replies.slice(n * 6, n * 6 + 6);
+      const made = n === 0 ? 5 : 6;
+      assert.deepEqual(
+        [...new Set(mine.map((r) => r.json().reference))].sort(),
+        Array.from({ length: made }, (_, i) => formatReference(m.org.code, year, i + 1)),
+      );
+      assert.equal(await count('incidents', m.org.id), made);
+      assert.equal(await count('incident_people', m.org.id), made * 2);
+      assert.equal(await count('incident_events', m.org.id), made);
+      assert.equal(await orgAuditCount('incident.create', m.org.id), made);
+      const counter = await db
+        .selectFrom('incident_reference_counters')
+        .select('last_value')
+        .where('org_id', '=', m.org.id)
+        .where('year', '=', year)
+        .executeTakeFirstOrThrow();
+      assert.equal(counter.last_value, made);
+    }
+    const [one, two] = [replies[4], replies[5]];
+    assert.deepEqual([one?.statusCode, two?.statusCode].sort(), [200, 201]);
+    assert.equal(one?.json().id, two?.json().id);
+    // each report's narrative went to its own incident, in its own organisation
+    for (const [n, m] of members.entries()) {
+      const rows = await db.selectFrom('incidents').select(['narrative', 'reference']).where('org_id', '=', m.org.id).execute();
+      assert.ok(rows.every((r) => r.narrative.startsWith(`Report ${n}-`)));
+    }
+    // rows committed by one transaction share its id (xmin): fewer transactions than reports means they went together
+    const { rows: txs } = await sql<{ n: number }>`
+      SELECT count(DISTINCT xmin::text)::int AS n FROM incidents WHERE org_id = ANY(${members.map((m) => m.org.id)}::uuid[])
+    `.execute(db);
+    assert.ok((txs[0]?.n ?? 0) < 17, `17 reports in ${txs[0]?.n} transactions`);
+  });
+
+  test('a report the database refuses fails alone: the others sent with it are stored, and no number is skipped', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const year = londonYear(new Date());
+    const refused = 'This narrative is refused by a constraint the test adds.';
+    await sql`ALTER TABLE incidents ADD CONSTRAINT test_refuse CHECK (narrative <> ${sql.lit(refused)})`.execute(db);
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => client.json('POST', '/api/v1/incidents', report(i === 3 ? { narrative: refused } : {}))),
+      );
+      assert.deepEqual(
+        replies.map((r) => r.statusCode),
+        [201, 201, 201, 500, 201, 201],
+      );
+      assert.deepEqual(
+        replies
+          .filter((r) => r.statusCode === 201)
+          .map((r) => r.json().reference)
+          .sort(),
+        Array.from({ length: 5 }, (_, i) => formatReference(org.code, year, i + 1)),
+      );
+      assert.equal(await count('incidents', org.id), 5);
+      assert.equal(await orgAuditCount('incident.create', org.id), 5);
+    } finally {
+      await sql`ALTER TABLE incidents DROP CONSTRAINT test_refuse`.execute(db);
+    }
   });
 
   test('the reference sequence is per year: a new year starts again, an existing one carries on', async () => {

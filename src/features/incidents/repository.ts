@@ -36,7 +36,7 @@ export class DuplicateKey extends Error {}
 
 /**
  * The only code that touches the incident tables. Every query runs in a scoped transaction (tenancy.ts), except
- * `insert`, which may run alone and sets its own scope.
+ * `insertMany`, which runs alone and sets its own scope.
  */
 export const incidentsRepository = {
   /** The incident this submitter already sent with this idempotency key, if any. */
@@ -57,59 +57,36 @@ export const incidentsRepository = {
    * counter row stays locked until the transaction ends, so concurrent reports of one organisation take
    * consecutive numbers and a rolled-back report leaves no gap.
    *
-   * `db` may be the pool (the call is then its own transaction, with the scope set inside it) or a scoped
-   * transaction. Throws `DuplicateKey` when the submitter's idempotency key is already taken: the statement, and
-   * the number it took, are rolled back.
+   * Used in a scoped transaction (the form's submission, which also deletes the draft); the API's reports go
+   * through `insertMany`. Throws `DuplicateKey` when the submitter's idempotency key is already taken: the
+   * statement, and the number it took, are rolled back.
    */
-  async insert(db: Database | Tx, n: NewIncident, actorId: string | null, auditEvent: ReturnType<typeof auditRecord>) {
-    const i = n.input;
-    const people = [
-      ...i.affected.map((p, position) => ({ involvement: 'affected', position, ...person(p) })),
-      ...i.assailants.map((p, position) => ({ involvement: 'assailant', position, ...person(p) })),
-    ];
-    const incident = {
-      category: i.category,
-      occurred_at: i.occurredAt,
-      reported_at: n.reportedAt,
-      reported_by: n.reportedBy,
-      reported_by_token: n.reportedByToken,
-      location_kind: i.locationKind,
-      site_id: i.siteId,
-      department_id: i.departmentId,
-      location_detail: i.locationDetail,
-      community_address: i.communityAddress,
-      shift_ends_at: i.shiftEndsAt,
-      is_late: n.late,
-      late_reason: n.lateReason,
-      medical_factors: i.medicalFactors,
-      aggravating_factors: i.aggravatingFactors,
-      injured: i.injured,
-      injury_description: i.injuryDescription,
-      examined_within_48h: i.examinedWithin48h,
-      police_involved: i.policeInvolved,
-      police_attended: i.policeAttended,
-      police_officer_name: i.policeOfficerName,
-      police_officer_number: i.policeOfficerNumber,
-      police_station: i.policeStation,
-      crime_reference: i.crimeReference,
-      cad_number: i.cadNumber,
-      property_description: i.propertyDescription,
-      property_value_pence: i.propertyValuePence,
-      witnesses: i.witnesses,
-      narrative: i.narrative,
-      idempotency_key: n.idempotencyKey,
-      idempotency_fingerprint: n.fingerprint,
-    };
+  async insert(db: Tx, n: NewIncident, actorId: string | null, auditEvent: ReturnType<typeof auditRecord>) {
+    const r = report(n, actorId, auditEvent);
     try {
       const { rows } = await sql<{ id: string; reference: string; status: string; reported_at: Date }>`
-        SELECT * FROM warden_report_incident(${n.orgId}, ${n.year}, ${JSON.stringify(incident)}::jsonb, ${JSON.stringify(people)}::jsonb,
-          ${actorId}, ${JSON.stringify(auditEvent)}::jsonb)
+        SELECT * FROM warden_report_incident(${n.orgId}, ${n.year}, ${JSON.stringify(r.incident)}::jsonb, ${JSON.stringify(r.people)}::jsonb,
+          ${actorId}, ${JSON.stringify(r.audit)}::jsonb)
       `.execute(db);
       return rows[0] as NonNullable<(typeof rows)[0]>;
     } catch (err) {
       if ((err as { code?: string }).code === 'WD001') throw new DuplicateKey();
       throw err;
     }
+  },
+
+  /**
+   * Numbers and inserts several reports of one year, of any organisations, in one statement, as `insert` does
+   * one (`warden_report_incidents`, migration 20261205300000-IntakeBatches): one COMMIT for them all. Answers one
+   * row per report, in order; a report whose submitter and key are already taken (by a committed report or an
+   * earlier one in the batch) is not written and answers `null`. On the pool: the call is its own transaction.
+   */
+  async insertMany(db: Database, year: number, reports: ReturnType<typeof report>[]) {
+    const { rows } = await sql<{ ord: number; id: string | null; reference: string; status: string; reported_at: Date }>`
+      SELECT * FROM warden_report_incidents(${year}, ${JSON.stringify(reports)}::jsonb)
+    `.execute(db);
+    if (rows.length !== reports.length) throw new Error(`warden_report_incidents answered ${rows.length} rows for ${reports.length} reports`);
+    return rows.map((r) => (r.id ? { id: r.id, reference: r.reference, status: r.status, reported_at: r.reported_at } : null));
   },
 
   /** The submitter's reports, newest first. No personal data of anyone. */
@@ -202,6 +179,49 @@ export const incidentsRepository = {
     return tx.selectFrom('departments').select(['id', 'name', 'site_id']).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   },
 };
+
+/** A report as the intake functions take it: the incident's columns, its people, the actor and the audit event. */
+export function report(n: NewIncident, actorId: string | null, auditEvent: ReturnType<typeof auditRecord>) {
+  const i = n.input;
+  const people = [
+    ...i.affected.map((p, position) => ({ involvement: 'affected', position, ...person(p) })),
+    ...i.assailants.map((p, position) => ({ involvement: 'assailant', position, ...person(p) })),
+  ];
+  const incident = {
+    category: i.category,
+    occurred_at: i.occurredAt,
+    reported_at: n.reportedAt,
+    reported_by: n.reportedBy,
+    reported_by_token: n.reportedByToken,
+    location_kind: i.locationKind,
+    site_id: i.siteId,
+    department_id: i.departmentId,
+    location_detail: i.locationDetail,
+    community_address: i.communityAddress,
+    shift_ends_at: i.shiftEndsAt,
+    is_late: n.late,
+    late_reason: n.lateReason,
+    medical_factors: i.medicalFactors,
+    aggravating_factors: i.aggravatingFactors,
+    injured: i.injured,
+    injury_description: i.injuryDescription,
+    examined_within_48h: i.examinedWithin48h,
+    police_involved: i.policeInvolved,
+    police_attended: i.policeAttended,
+    police_officer_name: i.policeOfficerName,
+    police_officer_number: i.policeOfficerNumber,
+    police_station: i.policeStation,
+    crime_reference: i.crimeReference,
+    cad_number: i.cadNumber,
+    property_description: i.propertyDescription,
+    property_value_pence: i.propertyValuePence,
+    witnesses: i.witnesses,
+    narrative: i.narrative,
+    idempotency_key: n.idempotencyKey,
+    idempotency_fingerprint: n.fingerprint,
+  };
+  return { org: n.orgId, incident, people, actor: actorId, audit: auditEvent };
+}
 
 function person(p: IncidentInput['affected'][number] | IncidentInput['assailants'][number]) {
   return {

@@ -15,10 +15,11 @@ import {
 import { authorize } from '../../platform/access/policy.ts';
 import type { Actor } from '../../platform/access/roles.ts';
 import { audit, auditRecord } from '../../platform/audit.ts';
+import { createBatcher } from '../../platform/batcher.ts';
 import { conflict, type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
-import { DuplicateKey, incidentsRepository as repo } from './repository.ts';
+import { DuplicateKey, incidentsRepository as repo, report } from './repository.ts';
 import { draftValues, type FormValues, formToInput, type IncidentInput, idempotencyKey, incidentInput } from './schema.ts';
 
 type Reporter = Extract<Actor, { kind: 'user' }> & { orgId: string };
@@ -213,31 +214,44 @@ export function incidentsService(db: Database) {
   };
 
   /**
-   * Numbers, stores and audits a new report in one round trip (repository `insert`). `db` is the pool (the API: the
-   * call is its own transaction) or the form's transaction. Throws `DuplicateKey` when the key is taken.
+   * The API's reports, queued by year and stored together (platform/batcher.ts, repository `insertMany`): a report
+   * waits only while the previous call runs, and is answered once the call that carried it has committed. `null`:
+   * the submitter's key was already taken, nothing was written.
    */
-  async function create(db: Database | Tx, a: Reporter, input: IncidentInput, key: string, print: string, via: 'form' | 'api') {
+  const intake = createBatcher((year: string, reports: ReturnType<typeof report>[]) => repo.insertMany(db, Number(year), reports));
+
+  /**
+   * Numbers, stores and audits a new report: in the form's transaction (`tx`), or, for the API (`tx` null), through
+   * the intake queue, each call being its own transaction. Throws `DuplicateKey` when the key is taken.
+   */
+  async function create(tx: Tx | null, a: Reporter, input: IncidentInput, key: string, print: string, via: 'form' | 'api') {
     const reportedAt = new Date();
     const lateness = assessLateness({ occurredAt: input.occurredAt, reportedAt, shiftEndsAt: input.shiftEndsAt });
-    const row = await repo.insert(
-      db,
-      {
-        orgId: a.orgId,
-        year: londonYear(reportedAt),
-        reportedAt,
-        reportedBy: personOf(a),
-        reportedByToken: a.tokenId ?? null,
-        input,
-        late: lateness.late,
-        lateReason: lateness.reason,
-        idempotencyKey: key,
-        fingerprint: print,
-      },
-      personOf(a),
-      // No personal data in the trail: the incident holds it, and reads of it are audited. The database adds the
-      // incident's id and reference.
-      auditRecord(a, { action: 'incident.create', orgId: a.orgId, objectType: 'incident', detail: { category: input.category, late: lateness.late, via } }),
-    );
+    const year = londonYear(reportedAt);
+    const fresh = {
+      orgId: a.orgId,
+      year,
+      reportedAt,
+      reportedBy: personOf(a),
+      reportedByToken: a.tokenId ?? null,
+      input,
+      late: lateness.late,
+      lateReason: lateness.reason,
+      idempotencyKey: key,
+      fingerprint: print,
+    };
+    // No personal data in the trail: the incident holds it, and reads of it are audited. The database adds the
+    // incident's id and reference.
+    const event = auditRecord(a, {
+      action: 'incident.create',
+      orgId: a.orgId,
+      objectType: 'incident',
+      detail: { category: input.category, late: lateness.late, via },
+    });
+    let row: Awaited<ReturnType<typeof repo.insert>> | null;
+    if (tx) row = await repo.insert(tx, fresh, personOf(a), event);
+    else row = await intake.submit(String(year), report(fresh, personOf(a), event));
+    if (!row) throw new DuplicateKey();
     return {
       incident: summary({
         id: row.id,
@@ -383,7 +397,7 @@ export function incidentsService(db: Database) {
       if (input.siteId || input.departmentId) await inScope(db, { orgId: a.orgId }, (tx) => checkPlaces(tx, a.orgId, input));
       // Insert first: a retry with the same key is the rare case, and is answered from the report it made.
       try {
-        return await create(db, a, input, k, print, 'api');
+        return await create(null, a, input, k, print, 'api');
       } catch (err) {
         if (!(err instanceof DuplicateKey)) throw err;
         const sent = await inScope(db, { orgId: a.orgId }, (tx) => existing(tx, a, k, print));

@@ -65,13 +65,14 @@ export const tokensRepository = {
   },
 
   /**
-   * A token by its hash, with what authentication needs: the organisation's name and, for a personal token,
+   * Tokens by their hashes, with what authentication needs: the organisation's name and, for a personal token,
    * whether its owner is active and still holds the token's role in the token's organisation. One round trip on
-   * the pool, outside any transaction: `warden_api_token` sets the deployment-wide scope inside the call
-   * (migration 20261205090000-IntakeInOneRoundTrip), as every API request authenticated by a token starts here.
+   * the pool, outside any transaction: `warden_api_tokens` sets the deployment-wide scope inside the call
+   * (migration 20261205300000-IntakeBatches), as every API request authenticated by a token starts here.
    */
-  async byHash(db: Database, hash: string) {
+  async byHashes(db: Database, hashes: string[]) {
     const { rows } = await sql<{
+      token_hash: string;
       id: string;
       org_id: string;
       user_id: string | null;
@@ -85,8 +86,8 @@ export const tokensRepository = {
       user_email: string | null;
       user_active: boolean | null;
       role_held: boolean;
-    }>`SELECT * FROM warden_api_token(${hash})`.execute(db);
-    return rows[0];
+    }>`SELECT * FROM warden_api_tokens(${hashes}::text[])`.execute(db);
+    return new Map(rows.map((r) => [r.token_hash, r]));
   },
 
   touch(tx: Tx, id: string, at: Date) {

@@ -3,6 +3,7 @@ import type { Database } from '../../db/database.ts';
 import { authorize } from '../../platform/access/policy.ts';
 import { type Actor, ROLE_LABELS, type Role } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
+import { createBatcher } from '../../platform/batcher.ts';
 import { forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
@@ -44,6 +45,12 @@ function noTokenActors(actor: Actor) {
  * token is shown once; only its SHA-256 is stored, so a copy of the table cannot be replayed. Revocable.
  */
 export function tokensService(db: Database) {
+  /** The bearer tokens of API requests that arrive together are looked up together (platform/batcher.ts). */
+  const lookups = createBatcher(async (_key: string, hashes: string[]) => {
+    const found = await repo.byHashes(db, hashes);
+    return hashes.map((h) => found.get(h));
+  });
+
   function mint() {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     return { token, hash: sha256(token) };
@@ -57,7 +64,7 @@ export function tokensService(db: Database) {
     async authenticate(token: string, requestId?: string): Promise<{ actor: Actor; orgName: string } | null> {
       if (!TOKEN_PATTERN.test(token)) return null;
       const now = new Date();
-      const t = await repo.byHash(db, sha256(token));
+      const t = await lookups.submit('tokens', sha256(token));
       if (!t || t.revoked_at || (t.expires_at && t.expires_at <= now)) return null;
       if (t.user_id && (!t.user_active || !t.role_held)) return null;
       // When a token was last used, to the minute: written at most once a minute, so most requests read only.

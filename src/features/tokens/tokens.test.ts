@@ -22,6 +22,21 @@ const systemAdmin = () => signedIn(t, [[null, 'administrator']]);
 const bearer = (token: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
   t.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } });
 
+/** A valid JSON incident report. */
+const incident = () => ({
+  category: 'non_physical_assault',
+  occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+  locationKind: 'community',
+  communityAddress: '1 High Street',
+  affected: [{ type: 'staff', staffRole: 'Nurse' }],
+  assailants: [],
+  injured: false,
+  medicalFactors: 'no',
+  aggravatingFactors: [],
+  policeInvolved: false,
+  narrative: 'A visitor shouted threats at the nurse at the front desk.',
+});
+
 /** A personal token made through the API by a signed-in user. */
 async function personalToken(client: Client, role: string, name = 'Script') {
   const res = await client.json('POST', '/api/v1/api-tokens/personal', { name, role, expiresIn: '30' });
@@ -123,6 +138,44 @@ describe('API token pages', () => {
 });
 
 describe('bearer-token authentication', () => {
+  test('requests arriving together are looked up together, and each gets its own token’s answer', async () => {
+    const a = await memberOf(t, 'reporter');
+    const b = await memberOf(t, 'reporter');
+    const ta = await personalToken(a.client, 'reporter', 'A');
+    const tb = await personalToken(b.client, 'reporter', 'B');
+    const gone = await personalToken(a.client, 'reporter', 'Revoked');
+    assert.equal((await a.client.post(`/api-tokens/${gone.id}/revoke`, {})).statusCode, 303);
+    const asks = [ta.token, tb.token, gone.token, `wdn_${'B'.repeat(43)}`, tb.token, ta.token];
+    const replies = await Promise.all(asks.map((token) => bearer(token, 'GET', '/api/v1/incidents/mine')));
+    assert.deepEqual(
+      replies.map((r) => r.statusCode),
+      [200, 200, 401, 401, 200, 200],
+    );
+    // each organisation's token reads for its own organisation only
+    const sent = await Promise.all([ta, tb].map((x) => bearer(x.token, 'POST', '/api/v1/incidents', incident())));
+    assert.deepEqual(
+      sent.map((r) => r.statusCode),
+      [201, 201],
+    );
+    const orgs = await db
+      .selectFrom('incidents')
+      .select(['org_id', 'reported_by'])
+      .where(
+        'id',
+        'in',
+        sent.map((r) => r.json().id as string),
+      )
+      .orderBy('org_id')
+      .execute();
+    assert.deepEqual(
+      orgs.map((o) => [o.org_id, o.reported_by]).sort(),
+      [
+        [a.org.id, a.user.id],
+        [b.org.id, b.user.id],
+      ].sort(),
+    );
+  });
+
   test('a personal token reads its own organisation and is refused another organisation’s', async () => {
     const { client, org } = await memberOf(t, 'reporter');
     const other = await organisation(db);
