@@ -218,7 +218,9 @@ export function incidentsService(db: Database) {
    * waits only while the previous call runs, and is answered once the call that carried it has committed. `null`:
    * the submitter's key was already taken, nothing was written.
    */
-  const intake = createBatcher((year: string, reports: ReturnType<typeof report>[]) => repo.insertMany(db, Number(year), reports));
+  const intake = createBatcher(async (year: string, reports: ReturnType<typeof report>[]) =>
+    reports.length === 1 ? [await repo.insert(db, Number(year), reports[0] as ReturnType<typeof report>)] : repo.insertMany(db, Number(year), reports),
+  );
 
   /**
    * Numbers, stores and audits a new report: in the form's transaction (`tx`), or, for the API (`tx` null), through
@@ -248,9 +250,8 @@ export function incidentsService(db: Database) {
       objectType: 'incident',
       detail: { category: input.category, late: lateness.late, via },
     });
-    let row: Awaited<ReturnType<typeof repo.insert>> | null;
-    if (tx) row = await repo.insert(tx, fresh, personOf(a), event);
-    else row = await intake.submit(String(year), report(fresh, personOf(a), event));
+    const r = report(fresh, personOf(a), event);
+    const row = tx ? await repo.insert(tx, year, r) : await intake.submit(String(year), r);
     if (!row) throw new DuplicateKey();
     return {
       incident: summary({
