@@ -79,8 +79,8 @@ export const incidentsRepository = {
    * one (`warden_report_incidents`, migration 20261205300000-IntakeBatches): one COMMIT for them all. Answers one
    * row per report, in order; a report whose submitter and key are already taken (by a committed report or an
    * earlier one in the batch) is not written and answers `null`. On the pool: the call is its own transaction.
-   * For one report `insert` is quicker (about 3 ms less work in the server, measured): the batch's statement
-   * pays for locking counters first, numbering per organisation and looking for repeated keys.
+   * For one report `insert` does less: this statement pays for locking counters first, numbering per organisation
+   * and looking for repeated keys.
    */
   async insertMany(db: Database, year: number, reports: ReturnType<typeof report>[]) {
     const { rows } = await sql<{ ord: number; id: string | null; reference: string; status: string; reported_at: Date }>`
