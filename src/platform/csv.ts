@@ -56,9 +56,17 @@ export function parseCsvRecords(text: string): { line: number; record: Record<st
   }));
 }
 
+/**
+ * OWASP CSV injection: a cell that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage
+ * return) gets a leading single quote. A plain number such as `-5.0` (a fall in a year-on-year change) is read
+ * as that number, not as a formula, so it is left as it is: quoting it would turn the figure into text.
+ */
+export function escapeFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) && !/^-\d+(\.\d+)?$/.test(value) ? `'${value}` : value;
+}
+
 function escapeCell(value: unknown): string {
-  let s = value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  const s = escapeFormula(value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : String(value));
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -1,16 +1,10 @@
 import ExcelJS from 'exceljs';
-import { toCsv } from '../../platform/csv.ts';
+import { escapeFormula, toCsv } from '../../platform/csv.ts';
 
 /**
- * OWASP CSV injection: a cell that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
- * carriage return) gets a leading single quote. The same rule as src/platform/csv.ts, applied to XLSX cells too,
- * which are also written as plain strings (never formulas).
+ * A table as a CSV (UTF-8 with BOM, so spreadsheets read accents) or an XLSX workbook with one sheet. XLSX cells
+ * are written as plain strings (never formulas), escaped by the same rule as CSV (`escapeFormula`).
  */
-export function escapeFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
-/** A table as a CSV (UTF-8 with BOM, so spreadsheets read accents) or an XLSX workbook with one sheet. */
 export async function toSpreadsheet(format: 'csv' | 'xlsx', sheet: string, header: string[], rows: string[][]) {
   if (format === 'csv') return { contentType: 'text/csv; charset=utf-8', body: Buffer.from(`\uFEFF${toCsv(header, rows)}`, 'utf8') };
   const wb = new ExcelJS.Workbook();

@@ -5,8 +5,8 @@
  * would run as a formula is escaped with a leading quote (OWASP CSV injection), which reading removes again.
  */
 import ExcelJS from 'exceljs';
+import { escapeFormula } from '../../platform/csv.ts';
 import { unzippedSize } from '../../platform/files.ts';
-import { escapeFormula } from '../cases-list/export.ts';
 
 export const SHEET = 'Standards';
 export const ABOUT_SHEET = 'About';
