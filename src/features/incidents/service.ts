@@ -214,9 +214,9 @@ export function incidentsService(db: Database) {
   };
 
   /**
-   * The API's reports, queued by year and stored together (platform/batcher.ts, repository `insertMany`): a report
-   * waits only while the previous call runs, and is answered once the call that carried it has committed. `null`:
-   * the submitter's key was already taken, nothing was written.
+   * The API's reports, queued by year and stored together (platform/batcher.ts; repository `insertMany`, or
+   * `insert` for a report that goes alone): a report waits only while the previous call runs, and is answered once
+   * the call that carried it has committed. `null`: the submitter's key was already taken, nothing was written.
    */
   const intake = createBatcher(async (year: string, reports: ReturnType<typeof report>[]) =>
     reports.length === 1 ? [await repo.insert(db, Number(year), reports[0] as ReturnType<typeof report>)] : repo.insertMany(db, Number(year), reports),
