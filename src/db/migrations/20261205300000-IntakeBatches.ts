@@ -22,7 +22,8 @@ import { type Kysely, sql } from 'kysely';
  * Rows come back as `(ord, id, reference, status, reported_at)`, `ord` being the item's 1-based position.
  * A conflict the check in 2 did not foresee is not swallowed: the statement fails, nothing is written, and the
  * caller tries the items again one by one, so that one bad report cannot sink the others. The counter may now
- * stand at 0 (its row taken, no number given yet).
+ * stand at 0 (its row taken, no number given yet). The caller's row-level-security scope is put back before the
+ * function returns, so a call inside a scoped transaction does not leave it deployment-wide.
  *
  * `warden_api_tokens(hashes)`: `warden_api_token` for several bearer tokens at once, with each row's hash, so that
  * the API requests arriving together are authenticated by one call too (src/features/tokens/service.ts).
@@ -56,6 +57,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     #variable_conflict use_column
     DECLARE
       v_last jsonb;
+      -- the caller's scope, put back before returning: called inside a scoped transaction, the batch must not
+      -- leave that transaction able to see every organisation
+      v_org text := coalesce(current_setting('app.org_id', true), '');
+      v_scope text := coalesce(current_setting('app.scope', true), '');
     BEGIN
       -- Deployment-wide, as a batch may hold several organisations' reports; each row's organisation is the one
       -- its reporter acts for (the service sets it from the authenticated actor, never from the request).
@@ -129,6 +134,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       SELECT b.ord, made.id, made.reference, made.status, made.reported_at
       FROM b LEFT JOIN made ON made.ord = b.ord
       ORDER BY b.ord;
+      PERFORM set_config('app.org_id', v_org, true), set_config('app.scope', v_scope, true);
     END $$;
   `.execute(db);
 }

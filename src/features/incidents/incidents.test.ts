@@ -6,6 +6,7 @@ import { Client, memberOf, signedIn, testApp } from '../../../test/app.ts';
 import { organisation, site } from '../../../test/factories.ts';
 import { formatReference, londonParts, londonYear } from '../../domain/incidents.ts';
 import { inScope } from '../../platform/tenancy.ts';
+import { incidentsRepository } from './repository.ts';
 
 const t = await testApp();
 const db = t.db.owner;
@@ -313,6 +314,18 @@ describe('incident API: submission', () => {
     } finally {
       await sql`ALTER TABLE incidents DROP CONSTRAINT test_refuse`.execute(db);
     }
+  });
+
+  test('a batch stored inside a scoped transaction leaves that transaction scoped to its organisation', async () => {
+    const mine = await memberOf(t, 'reporter');
+    const other = await memberOf(t, 'reporter');
+    await other.client.json('POST', '/api/v1/incidents', report());
+    const seen = await inScope(t.db.app, { orgId: mine.org.id }, async (tx) => {
+      await incidentsRepository.insertMany(tx, londonYear(new Date()), []);
+      return tx.selectFrom('incidents').select('org_id').execute();
+    });
+    assert.deepEqual(seen, [], 'no other organisation’s report comes into sight');
+    assert.equal(await count('incidents', other.org.id), 1);
   });
 
   test('the reference sequence is per year: a new year starts again, an existing one carries on', async () => {
