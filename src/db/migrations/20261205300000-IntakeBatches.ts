@@ -5,10 +5,10 @@ import { type Kysely, sql } from 'kysely';
  *
  * Measured on these machines (bench/intake.ts, 5 December 2026): with one call of `warden_report_incident` per
  * report, one organisation's reports queued one at a time on its reference counter row, locked from the report's
- * statement to the end of its COMMIT, and each call carried about 2 ms of fixed cost in the server (executor set-up
- * of a six-table statement, the roll-up trigger) whatever it inserted. Reports are now queued in the application
- * (src/features/incidents/service.ts, with platform/batcher.ts) and those that arrive while a call runs are sent
- * together in the next: one statement, one COMMIT (and fsync) and one run of the roll-up triggers for the lot.
+ * statement to the end of its COMMIT, and each call carried about 2 ms of fixed cost in the server whatever it
+ * inserted (probably per-statement set-up of the six target tables; the roll-up trigger about 0.5 ms of it).
+ * Reports are now queued in the application (src/features/incidents/service.ts, with platform/batcher.ts) and
+ * those that arrive while a call runs are sent together in the next: one statement, one COMMIT (and fsync) and one run of the roll-up triggers for the lot.
  *
  * `warden_report_incidents(year, batch)`: `batch` is a JSON array of `{ org, incident, people, actor, audit }`,
  * each as `warden_report_incident` takes them. The function
@@ -26,7 +26,8 @@ import { type Kysely, sql } from 'kysely';
  * function returns, so a call inside a scoped transaction does not leave it deployment-wide.
  *
  * `warden_api_tokens(hashes)`: `warden_api_token` for several bearer tokens at once, with each row's hash, so that
- * the API requests arriving together are authenticated by one call too (src/features/tokens/service.ts).
+ * the API requests arriving together are authenticated by one call too (src/features/tokens/service.ts). It puts
+ * the caller's scope back too.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -39,6 +40,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                    user_active boolean, role_held boolean)
     LANGUAGE plpgsql AS $$
     #variable_conflict use_column
+    DECLARE
+      v_org text := coalesce(current_setting('app.org_id', true), '');
+      v_scope text := coalesce(current_setting('app.scope', true), '');
     BEGIN
       PERFORM set_config('app.org_id', '', true), set_config('app.scope', 'all', true);
       RETURN QUERY
@@ -49,6 +53,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         JOIN organisations o ON o.id = t.org_id
         LEFT JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = ANY (p_hashes);
+      PERFORM set_config('app.org_id', v_org, true), set_config('app.scope', v_scope, true);
     END $$;
 
     CREATE FUNCTION warden_report_incidents(p_year integer, p_batch jsonb)

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { Client, memberOf, signedIn, testApp } from '../../../test/app.ts';
 import { organisation } from '../../../test/factories.ts';
+import { inScope } from '../../platform/tenancy.ts';
+import { tokensRepository } from './repository.ts';
 
 const t = await testApp();
 const db = t.db.owner;
@@ -173,6 +175,18 @@ describe('bearer-token authentication', () => {
         [b.org.id, b.user.id],
       ].sort(),
     );
+  });
+
+  test('looking tokens up inside a scoped transaction leaves that transaction scoped to its organisation', async () => {
+    const mine = await memberOf(t, 'reporter');
+    const other = await memberOf(t, 'reporter');
+    const token = await personalToken(other.client, 'reporter', 'Other');
+    const seen = await inScope(t.db.app, { orgId: mine.org.id }, async (tx) => {
+      const found = await tokensRepository.byHashes(tx, [createHash('sha256').update(token.token).digest('hex')]);
+      assert.equal(found.size, 1, 'the lookup itself is deployment-wide');
+      return tx.selectFrom('api_tokens').select('org_id').execute();
+    });
+    assert.deepEqual(seen, [], 'no other organisation’s token comes into sight afterwards');
   });
 
   test('a personal token reads its own organisation and is refused another organisation’s', async () => {
