@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -46,6 +45,7 @@ import type { UsersService } from './features/users/service.ts';
 import { enforceRouteAccess } from './platform/access/enforce.ts';
 import { audit } from './platform/audit.ts';
 import { isApi, registerErrorHandling, registerPages } from './platform/http.ts';
+import { registerSecurityHeaders } from './platform/security-headers.ts';
 import { nhsukStylesheet } from './platform/stylesheet.ts';
 import { inScope } from './platform/tenancy.ts';
 import { createViews, nhsukDist } from './platform/views.ts';
@@ -118,28 +118,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
   app.decorateRequest('sessionToken', undefined);
   app.decorateRequest('bearer', false);
 
-  await app.register(helmet, {
-    enableCSPNonces: true,
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'self'"],
-        objectSrc: ["'none'"],
-        upgradeInsecureRequests: config.secureCookies ? [] : null,
-      },
-    },
-    hsts: config.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    referrerPolicy: { policy: 'no-referrer' },
-    frameguard: { action: 'deny' }, // the same as frame-ancestors 'none', for browsers without CSP level 2
-    crossOriginEmbedderPolicy: false,
-  });
+  registerSecurityHeaders(app, { secure: config.secureCookies });
   await app.register(cookie);
   await app.register(formbody);
   await app.register(rateLimit, { global: false });

@@ -68,6 +68,21 @@ describe('security headers', () => {
     assert.match(forged.headers['x-request-id'] as string, /^[0-9a-f-]{36}$/, 'a malformed one is replaced');
   });
 
+  test('the JSON API serves no markup, so its CSP lets nothing load, run or frame it, and carries no nonce', async () => {
+    for (const url of ['/api/v1/organisations', '/api/v1/openapi.json', '/api/test/boom']) {
+      const res = await t.app.inject({ url });
+      const policy = csp(res.headers['content-security-policy']);
+      assert.deepEqual([...policy.keys()].sort(), ['default-src', 'frame-ancestors'], `${url}: ${res.headers['content-security-policy']}`);
+      assert.deepEqual(policy.get('default-src'), ["'none'"]);
+      assert.deepEqual(policy.get('frame-ancestors'), ["'none'"]);
+      assert.equal(res.headers['x-frame-options'], 'DENY');
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    }
+    const page = csp((await new Client(t.app).get('/accessibility')).headers['content-security-policy']);
+    assert.deepEqual(page.get('script-src-attr'), ["'none'"], 'no inline event handlers on pages');
+    assert.deepEqual(page.get('style-src'), ["'self'"], 'no inline styles on pages');
+  });
+
   test('API responses are not cached either, and static assets may be', async () => {
     const api = await t.app.inject({ url: '/api/v1/organisations' });
     assert.equal(api.headers['cache-control'], 'no-store');

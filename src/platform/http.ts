@@ -63,7 +63,7 @@ export function registerPages(app: FastifyInstance, env: nunjucks.Environment, d
     const req = this.request;
     const actor = req.actor;
     const shared: PageContext & Record<string, unknown> = {
-      cspNonce: this.cspNonce?.script,
+      cspNonce: this.cspNonce ?? undefined,
       csrfToken: this.generateCsrf ? this.generateCsrf() : undefined,
       actor,
       actingOrgName: req.actingOrgName,
