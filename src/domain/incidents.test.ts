@@ -133,6 +133,17 @@ describe('clock time in England', () => {
   test('the reference year is the year in England', () => {
     assert.equal(londonYear(new Date('2025-12-31T23:59:00Z')), 2025);
     assert.equal(londonYear(new Date('2026-01-01T00:01:00Z')), 2026);
+    assert.equal(londonYear(new Date('2026-07-01T00:30:00Z')), 2026, 'midsummer, in BST');
+  });
+
+  test('the reference year agrees with the clock in England around every new year from 2000 to 2100', () => {
+    for (let year = 2000; year <= 2100; year++) {
+      const midnight = Date.UTC(year, 0, 1);
+      for (let minutes = -180; minutes <= 180; minutes += 7) {
+        const instant = new Date(midnight + minutes * 60_000);
+        assert.equal(londonYear(instant), londonParts(instant).year, instant.toISOString());
+      }
+    }
   });
 
   test('times of day are read on the 24-hour clock', () => {

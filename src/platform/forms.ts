@@ -17,6 +17,13 @@ export function actorOf(req: FastifyRequest): Actor {
   return req.actor;
 }
 
+/**
+ * Route option for an API write whose service validates the input itself, after checking access (so an anonymous
+ * or unauthorised caller gets 401/403, not a list of field errors): the route's Zod schemas then only document the
+ * request in OpenAPI, and the body reaches the handler as sent, parsed once, by the service.
+ */
+export const validatedByService = { validatorCompiler: () => (value: unknown) => ({ value }) };
+
 export function formBody(req: FastifyRequest): Record<string, unknown> {
   return (req.body ?? {}) as Record<string, unknown>;
 }

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CATEGORY_DEFINITIONS, formatPence, INCIDENT_CATEGORIES } from '../../domain/incidents.ts';
 import { AppError } from '../../platform/errors.ts';
-import { actorOf, formBody, idParam } from '../../platform/forms.ts';
+import { actorOf, formBody, idParam, validatedByService } from '../../platform/forms.ts';
 import { acceptUploads, uploadOf } from '../../platform/uploads.ts';
 import { summaryRows, whenText } from '../incidents/present.ts';
 import {
@@ -221,19 +221,15 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
   const tags = ['cases'];
   const params = z.object({ id: z.string() });
   const anyOut = z.looseObject({});
-  const raw = new WeakMap<FastifyRequest, unknown>();
   // The body schema documents the request; the service validates it after checking access (401/403 first).
   const write = (path: string, summary: string, body: z.ZodType, run: (req: FastifyRequest, id: string, input: unknown) => Promise<unknown>) =>
     api.post(
       `/api/v1/cases/:id/${path}`,
       {
-        attachValidation: true,
-        preValidation: async (req) => {
-          raw.set(req, req.body);
-        },
+        ...validatedByService,
         schema: { tags, summary, params, body, response: { 200: anyOut } },
       },
-      async (req) => (await run(req, idParam(req), raw.get(req) ?? {})) as Record<string, unknown>,
+      async (req) => (await run(req, idParam(req), req.body ?? {})) as Record<string, unknown>,
     );
 
   api.get(
@@ -247,13 +243,10 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
   api.put(
     '/api/v1/cases/settings',
     {
-      attachValidation: true,
-      preValidation: async (req) => {
-        raw.set(req, req.body);
-      },
+      ...validatedByService,
       schema: { tags, summary: "Set the days allowed for a manager's investigation and the escalation repeat", body: settings, response: { 200: anyOut } },
     },
-    async (req) => service.updateSettings(actorOf(req), raw.get(req) ?? {}),
+    async (req) => service.updateSettings(actorOf(req), req.body ?? {}),
   );
   api.get(
     '/api/v1/cases/:id',

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LATE_RULE_TEXT, MEDICAL_FACTORS_DEFINITION } from '../../domain/incidents.ts';
 import { AppError } from '../../platform/errors.ts';
-import { actorOf, formBody, idParam } from '../../platform/forms.ts';
+import { actorOf, formBody, idParam, validatedByService } from '../../platform/forms.ts';
 import { formContext, summaryRows, whenText } from './present.ts';
 import { draftValues, type FormValues, incidentDetailOut, incidentInput, incidentSummaryOut } from './schema.ts';
 import type { IncidentsService } from './service.ts';
@@ -132,18 +132,11 @@ export async function incidentRoutes(app: FastifyInstance, service: IncidentsSer
   // ---- JSON API ----------------------------------------------------------------------------------------
   const api = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['incidents'];
-  const rawBodies = new WeakMap<FastifyRequest, unknown>();
 
   api.post(
     '/api/v1/incidents',
     {
-      // The body schema documents the request; the service validates it (after checking access), so an
-      // anonymous or unauthorised caller gets 401/403 rather than a list of field errors.
-      attachValidation: true,
-      // keep the body as sent: validation replaces it with the schema's output, which the service would re-parse
-      preValidation: async (req) => {
-        rawBodies.set(req, req.body);
-      },
+      ...validatedByService,
       schema: {
         tags,
         summary: 'Report an incident',
@@ -156,7 +149,7 @@ export async function incidentRoutes(app: FastifyInstance, service: IncidentsSer
       },
     },
     async (req, reply) => {
-      const result = await service.submit(actorOf(req), rawBodies.get(req), req.headers['idempotency-key']);
+      const result = await service.submit(actorOf(req), req.body, req.headers['idempotency-key']);
       return reply
         .code(result.created ? 201 : 200)
         .header('location', `/api/v1/incidents/${result.incident.id}`)

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MARKER_SUBJECT_LABELS, MARKER_SUBJECTS, REVIEW_DECISION_LABELS, REVIEW_DECISIONS } from '../../domain/markers.ts';
 import { can } from '../../platform/access/policy.ts';
-import { actorOf, idParam, submitForm } from '../../platform/forms.ts';
+import { actorOf, idParam, submitForm, validatedByService } from '../../platform/forms.ts';
 import { markerDetailOut, markerInput, markerListQuery, markerOut, reviewInput } from './schema.ts';
 import type { MarkerOut, MarkersService } from './service.ts';
 
@@ -19,14 +19,6 @@ function subject(m: MarkerOut): string {
 /** Warning marker pages (`/markers…`) and `/api/v1/markers…`. */
 export async function markerRoutes(app: FastifyInstance, service: MarkersService): Promise<void> {
   const hide = { schema: { hide: true } };
-  // Validation may replace the body with the schema's output; keep what was sent for the service to parse.
-  const raw = new WeakMap<FastifyRequest, unknown>();
-  app.addHook('preValidation', async (req) => {
-    raw.set(req, req.body);
-  });
-  function rawBody(req: FastifyRequest) {
-    return raw.has(req) ? raw.get(req) : req.body;
-  }
 
   const formContext = (values: Record<string, unknown> = {}) => ({
     title: 'Place a warning marker',
@@ -131,8 +123,7 @@ export async function markerRoutes(app: FastifyInstance, service: MarkersService
   api.post(
     '/api/v1/markers',
     {
-      // the service validates after checking access, so unauthorised callers get 401/403, not field errors
-      attachValidation: true,
+      ...validatedByService,
       schema: {
         tags,
         summary: 'Place a warning marker',
@@ -143,7 +134,7 @@ export async function markerRoutes(app: FastifyInstance, service: MarkersService
         response: { 201: z.object({ id: z.uuid() }) },
       },
     },
-    async (req, reply) => reply.code(201).send(await service.create(actorOf(req), rawBody(req))),
+    async (req, reply) => reply.code(201).send(await service.create(actorOf(req), req.body)),
   );
   api.get(
     '/api/v1/markers/:id',
@@ -153,7 +144,7 @@ export async function markerRoutes(app: FastifyInstance, service: MarkersService
   api.post(
     '/api/v1/markers/:id/reviews',
     {
-      attachValidation: true,
+      ...validatedByService,
       schema: {
         tags,
         summary: 'Review a warning marker: keep, vary or remove it',
@@ -162,6 +153,6 @@ export async function markerRoutes(app: FastifyInstance, service: MarkersService
         response: { 201: z.object({ id: z.uuid(), decision: z.enum(REVIEW_DECISIONS) }) },
       },
     },
-    async (req, reply) => reply.code(201).send(await service.review(actorOf(req), idParam(req), rawBody(req))),
+    async (req, reply) => reply.code(201).send(await service.review(actorOf(req), idParam(req), req.body)),
   );
 }

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { can } from '../../platform/access/policy.ts';
 import { AppError, type FieldError, notFound } from '../../platform/errors.ts';
-import { actorOf, formBody, idParam, submitForm } from '../../platform/forms.ts';
+import { actorOf, formBody, idParam, submitForm, validatedByService } from '../../platform/forms.ts';
 import { acceptUploads, formValues, sendDownload, uploadOf } from '../../platform/uploads.ts';
 import { financialYearLabel } from '../organisations/schema.ts';
 import { esc, evidenceHtml, list, RATING_TEXT, STATUS_TAG, tagHtml, trendText } from './present.ts';
@@ -358,15 +358,7 @@ export async function selfReviewRoutes(app: FastifyInstance, service: SelfReview
   const params = z.object({ id: z.string() });
   const stdParams = z.object({ id: z.string(), number: z.string() });
   const ok = z.looseObject({});
-  const raw = new WeakMap<FastifyRequest, unknown>();
-  // The body schema documents the request; the service validates it after checking access (401/403 first).
-  const keepRaw = {
-    attachValidation: true,
-    preValidation: async (req: FastifyRequest) => {
-      raw.set(req, req.body);
-    },
-  };
-  const rawBody = (req: FastifyRequest) => raw.get(req) ?? {};
+  const rawBody = (req: FastifyRequest) => req.body ?? {};
 
   api.get(
     '/api/v1/self-reviews',
@@ -375,7 +367,10 @@ export async function selfReviewRoutes(app: FastifyInstance, service: SelfReview
   );
   api.post(
     '/api/v1/self-reviews',
-    { ...keepRaw, schema: { tags, summary: 'Start the self review for a financial year', body: startInput, response: { 201: z.object({ id: z.string() }) } } },
+    {
+      ...validatedByService,
+      schema: { tags, summary: 'Start the self review for a financial year', body: startInput, response: { 201: z.object({ id: z.string() }) } },
+    },
     async (req, reply) => reply.code(201).send(await service.start(actorOf(req), rawBody(req))),
   );
   api.post(
@@ -402,7 +397,7 @@ export async function selfReviewRoutes(app: FastifyInstance, service: SelfReview
   api.put(
     '/api/v1/self-reviews/:id/standards/:number',
     {
-      ...keepRaw,
+      ...validatedByService,
       schema: { tags, summary: 'Rate a standard (drafts only)', params: stdParams, body: rateInput, response: { 200: z.object({ ok: z.literal(true) }) } },
     },
     async (req) => {
@@ -413,7 +408,7 @@ export async function selfReviewRoutes(app: FastifyInstance, service: SelfReview
   api.post(
     '/api/v1/self-reviews/:id/standards/:number/evidence',
     {
-      ...keepRaw,
+      ...validatedByService,
       schema: {
         tags,
         summary: 'Add evidence to a standard: a description with a link, a case reference or an annual report',
@@ -448,7 +443,7 @@ export async function selfReviewRoutes(app: FastifyInstance, service: SelfReview
   api.post(
     '/api/v1/self-reviews/:id/standards/:number/suggestion',
     {
-      ...keepRaw,
+      ...validatedByService,
       schema: {
         tags,
         summary: 'Accept Warden’s suggested rating for a standard',
@@ -479,7 +474,7 @@ export async function selfReviewRoutes(app: FastifyInstance, service: SelfReview
   api.post(
     '/api/v1/self-reviews/:id/sign-off',
     {
-      ...keepRaw,
+      ...validatedByService,
       schema: {
         tags,
         summary: 'Sign the review off (Security Management Director) with a current code from your authenticator app',
@@ -505,7 +500,7 @@ export async function selfReviewRoutes(app: FastifyInstance, service: SelfReview
   api.post(
     '/api/v1/self-reviews/:id/reopen',
     {
-      ...keepRaw,
+      ...validatedByService,
       schema: {
         tags,
         summary: 'Reopen a signed review with a reason, as a new version',

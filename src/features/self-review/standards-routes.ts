@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { can } from '../../platform/access/policy.ts';
 import { AppError, invalid } from '../../platform/errors.ts';
-import { actorOf, formBody, idParam } from '../../platform/forms.ts';
+import { actorOf, formBody, idParam, validatedByService } from '../../platform/forms.ts';
 import { acceptUploads, uploadOf } from '../../platform/uploads.ts';
 import { esc, list } from './present.ts';
 import { frameworkListOut } from './schema.ts';
@@ -103,14 +103,10 @@ export async function standardsRoutes(app: FastifyInstance, service: SelfReviewS
     },
     async (req) => service.framework(actorOf(req), idParam(req)),
   );
-  const raw = new WeakMap<FastifyRequest, unknown>();
   api.post(
     '/api/v1/standards-frameworks',
     {
-      attachValidation: true,
-      preValidation: async (req) => {
-        raw.set(req, req.body);
-      },
+      ...validatedByService,
       schema: {
         tags,
         summary: 'Load a new framework version (administrators)',
@@ -121,7 +117,7 @@ export async function standardsRoutes(app: FastifyInstance, service: SelfReviewS
       },
     },
     async (req, reply) => {
-      const body = (raw.get(req) ?? {}) as { file?: unknown };
+      const body = (req.body ?? {}) as { file?: unknown };
       return reply.code(201).send(await service.loadFramework(actorOf(req), typeof body.file === 'string' ? body.file : ''));
     },
   );
