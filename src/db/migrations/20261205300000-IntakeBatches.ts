@@ -56,7 +56,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       PERFORM set_config('app.org_id', v_org, true), set_config('app.scope', v_scope, true);
     END $$;
 
-    CREATE FUNCTION warden_report_incidents(p_year integer, p_batch jsonb)
+  `.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    DROP FUNCTION IF EXISTS warden_report_incidents(integer, jsonb);
+    DROP FUNCTION IF EXISTS warden_api_tokens(text[]);
+    DELETE FROM incident_reference_counters WHERE last_value = 0;
+    ALTER TABLE incident_reference_counters DROP CONSTRAINT incident_reference_counters_last_value_check,
+      ADD CONSTRAINT incident_reference_counters_last_value_check CHECK (last_value > 0);
+  `.execute(db);
+}
+
+/** `warden_report_incidents` as this migration made it (migration 20261206090000-IntakeKeysOnInsert puts it back on `down`). */
+export const reportIncidents = `
+    CREATE OR REPLACE FUNCTION warden_report_incidents(p_year integer, p_batch jsonb)
     RETURNS TABLE (ord integer, id uuid, reference text, status text, reported_at timestamptz)
     LANGUAGE plpgsql AS $$
     #variable_conflict use_column
@@ -141,15 +156,4 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ORDER BY b.ord;
       PERFORM set_config('app.org_id', v_org, true), set_config('app.scope', v_scope, true);
     END $$;
-  `.execute(db);
-}
-
-export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`
-    DROP FUNCTION IF EXISTS warden_report_incidents(integer, jsonb);
-    DROP FUNCTION IF EXISTS warden_api_tokens(text[]);
-    DELETE FROM incident_reference_counters WHERE last_value = 0;
-    ALTER TABLE incident_reference_counters DROP CONSTRAINT incident_reference_counters_last_value_check,
-      ADD CONSTRAINT incident_reference_counters_last_value_check CHECK (last_value > 0);
-  `.execute(db);
-}
+`;

@@ -5,8 +5,11 @@ import { sql } from 'kysely';
 import { Client, memberOf, signedIn, testApp } from '../../../test/app.ts';
 import { organisation, site } from '../../../test/factories.ts';
 import { formatReference, londonParts, londonYear } from '../../domain/incidents.ts';
+import { auditRecord } from '../../platform/audit.ts';
 import { inScope } from '../../platform/tenancy.ts';
-import { incidentsRepository } from './repository.ts';
+import { parse } from '../../platform/validation.ts';
+import { report as buildReport, incidentsRepository } from './repository.ts';
+import { incidentInput } from './schema.ts';
 
 const t = await testApp();
 const db = t.db.owner;
@@ -314,6 +317,69 @@ describe('incident API: submission', () => {
     } finally {
       await sql`ALTER TABLE incidents DROP CONSTRAINT test_refuse`.execute(db);
     }
+  });
+
+  test('a retry of a committed report sent among new ones is answered with the first report, and no number is skipped', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const year = londonYear(new Date());
+    const key = randomUUID();
+    const sentTwice = report({ narrative: 'The first report, sent again below.' });
+    const first = await client.json('POST', '/api/v1/incidents', sentTwice, { 'idempotency-key': key });
+    assert.equal(first.statusCode, 201);
+    const replies = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        i === 3
+          ? client.json('POST', '/api/v1/incidents', sentTwice, { 'idempotency-key': key })
+          : client.json('POST', '/api/v1/incidents', report({ narrative: `New report ${i}.` })),
+      ),
+    );
+    assert.deepEqual(
+      replies.map((r) => r.statusCode),
+      [201, 201, 201, 200, 201, 201],
+    );
+    assert.equal(replies[3]?.json().id, first.json().id);
+    assert.deepEqual(
+      replies
+        .filter((r) => r.statusCode === 201)
+        .map((r) => r.json().reference)
+        .sort(),
+      Array.from({ length: 5 }, (_, i) => formatReference(org.code, year, i + 2)),
+    );
+    assert.equal(await count('incidents', org.id), 6);
+    assert.equal(await orgAuditCount('incident.create', org.id), 6);
+  });
+
+  test('a batch holding a key a committed report has writes nothing and says so (WD002), so its reports go one by one', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const year = londonYear(new Date());
+    const key = randomUUID();
+    await client.json('POST', '/api/v1/incidents', report(), { 'idempotency-key': key });
+    const made = await db.selectFrom('incidents').select(['reported_by', 'reported_at']).where('org_id', '=', org.id).executeTakeFirstOrThrow();
+    const batch = [randomUUID(), key, randomUUID()].map((k) => {
+      const input = parse(incidentInput, report());
+      const fresh = {
+        orgId: org.id,
+        year,
+        reportedAt: made.reported_at,
+        reportedBy: made.reported_by,
+        reportedByToken: null,
+        input,
+        late: false,
+        lateReason: null,
+        idempotencyKey: k,
+        fingerprint: 'f',
+      };
+      return buildReport(fresh, made.reported_by, auditRecord(null, { action: 'incident.create', orgId: org.id, objectType: 'incident' }));
+    });
+    await assert.rejects(incidentsRepository.insertMany(t.db.app, year, batch), (err: { code?: string }) => err.code === 'WD002');
+    assert.equal(await count('incidents', org.id), 1);
+    const counter = await db
+      .selectFrom('incident_reference_counters')
+      .select('last_value')
+      .where('org_id', '=', org.id)
+      .where('year', '=', year)
+      .executeTakeFirstOrThrow();
+    assert.equal(counter.last_value, 1, 'no number taken');
   });
 
   test('a batch stored inside a scoped transaction leaves that transaction scoped to its organisation', async () => {
