@@ -7,10 +7,68 @@
  *          or { kind: 'http-get', address, path, clients, seconds }  (expects 200)
  *          or { kind: 'pg', url, sql, params, clients, seconds }
  * Message out: { done, failures, elapsed, latencies (sorted, ms), firstError }
+ *
+ * HTTP clients are plain keep-alive HTTP/1.1 over one socket each, as load tools like wrk are: `fetch` cost this
+ * thread about a third of a core at 700 requests/s, CPU the server and PostgreSQL then lacked on a 2-core machine.
  */
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { parentPort } from 'node:worker_threads';
 import pg from 'pg';
+
+/**
+ * One keep-alive HTTP/1.1 connection. `send(head, body)` writes a request and resolves with the response's status
+ * and body text; responses must carry Content-Length (Fastify's JSON responses do). Reconnects if the server
+ * closes the connection between requests.
+ */
+function connection(address) {
+  const { hostname, port } = new URL(address);
+  let socket;
+  let pending = null;
+  let buffer = Buffer.alloc(0);
+  const open = () => {
+    socket = connect({ host: hostname, port: Number(port), noDelay: true });
+    socket.on('data', (chunk) => {
+      buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+      const end = buffer.indexOf('\r\n\r\n');
+      if (end < 0 || !pending) return;
+      const head = buffer.toString('latin1', 0, end);
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (buffer.length < end + 4 + length) return;
+      const body = buffer.toString('utf8', end + 4, end + 4 + length);
+      buffer = buffer.subarray(end + 4 + length);
+      const done = pending;
+      pending = null;
+      done.resolve({ status: Number(head.slice(9, 12)), body });
+    });
+    const fail = (err) => {
+      socket = undefined;
+      buffer = Buffer.alloc(0);
+      if (pending) pending.reject(err ?? new Error('connection closed'));
+      pending = null;
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail());
+  };
+  return {
+    send(head, body = '') {
+      if (!socket) open();
+      return new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        socket.write(body ? head + body : head);
+      });
+    },
+    close: () => socket?.end(),
+  };
+}
+
+/** The request head for `method path`, with the given headers and a body of `length` bytes. */
+function requestHead(address, method, path, headers, length) {
+  const { host } = new URL(address);
+  const lines = [`${method} ${path} HTTP/1.1`, `host: ${host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  if (method !== 'GET') lines.push(`content-length: ${length}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
 
 async function load(clients, seconds, once) {
   const latencies = [];
@@ -32,23 +90,26 @@ async function load(clients, seconds, once) {
 parentPort.on('message', async (job) => {
   let firstError = '';
   if (job.kind === 'http-get') {
-    const get = async () => {
-      const res = await fetch(`${job.address}${job.path}`);
-      await res.arrayBuffer();
-      return res.status === 200;
-    };
+    const conns = Array.from({ length: job.clients }, () => connection(job.address));
+    const head = requestHead(job.address, 'GET', job.path, {}, 0);
+    const get = async (client) => (await conns[client].send(head)).status === 200;
     await load(job.clients, job.warmup, get);
-    parentPort.postMessage({ ...(await load(job.clients, job.seconds, get)), firstError });
+    const result = await load(job.clients, job.seconds, get);
+    for (const c of conns) c.close();
+    parentPort.postMessage({ ...result, firstError });
   } else if (job.kind === 'http') {
+    const conns = Array.from({ length: job.clients }, () => connection(job.address));
+    const length = Buffer.byteLength(job.body);
     const submit = async (client) => {
       const headers = { ...job.headers[client % job.headers.length], 'idempotency-key': randomUUID() };
-      const res = await fetch(`${job.address}${job.path}`, { method: 'POST', headers, body: job.body });
-      const text = await res.text();
-      if (res.status !== 201 && !firstError) firstError = `${res.status} ${text.slice(0, 300)}`;
+      const res = await conns[client].send(requestHead(job.address, 'POST', job.path, headers, length), job.body);
+      if (res.status !== 201 && !firstError) firstError = `${res.status} ${res.body.slice(0, 300)}`;
       return res.status === 201;
     };
     await load(job.clients, job.warmup, submit);
-    parentPort.postMessage({ ...(await load(job.clients, job.seconds, submit)), firstError });
+    const result = await load(job.clients, job.seconds, submit);
+    for (const c of conns) c.close();
+    parentPort.postMessage({ ...result, firstError });
   } else {
     const conns = await Promise.all(
       Array.from({ length: job.clients }, async () => {
