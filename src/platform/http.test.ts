@@ -83,6 +83,22 @@ describe('security headers', () => {
     assert.deepEqual(page.get('style-src'), ["'self'"], 'no inline styles on pages');
   });
 
+  test('served over HTTPS, pages and the API ask browsers to keep to HTTPS', async () => {
+    const services = createServices(t.db.app, { sessionIdleMinutes: 60, sessionMaxHours: 12 });
+    const app = await createApp(services, { config: { secureCookies: true, logLevel: 'silent', baseUrl: 'https://warden.example' }, logger: false });
+    try {
+      for (const url of ['/accessibility', '/api/v1/openapi.json']) {
+        const res = await app.inject({ url });
+        assert.equal(res.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains', url);
+      }
+      const page = csp((await app.inject({ url: '/accessibility' })).headers['content-security-policy']);
+      assert.ok(page.has('upgrade-insecure-requests'), 'sub-resources are fetched over HTTPS');
+      assert.ok((page.get('script-src') ?? []).some((s) => s.startsWith("'nonce-")));
+    } finally {
+      await app.close();
+    }
+  });
+
   test('API responses are not cached either, and static assets may be', async () => {
     const api = await t.app.inject({ url: '/api/v1/organisations' });
     assert.equal(api.headers['cache-control'], 'no-store');
