@@ -11,6 +11,7 @@ import { STATISTICS_HEADER, SURVEY_HEADER } from './features/analytics/schema.ts
 import { analyticsService } from './features/analytics/service.ts';
 import { startAuditSealer } from './features/audit/sealer.ts';
 import { VERIFY_AUDIT_USAGE, verifyAuditCommand } from './features/audit/verify.ts';
+import { startEscalationSchedule } from './features/cases/schedule.ts';
 import { systemActor } from './platform/access/roles.ts';
 import { AppError } from './platform/errors.ts';
 import { createServices } from './services.ts';
@@ -52,6 +53,17 @@ async function serve(config: Config, demo: boolean): Promise<number> {
     app = web;
     const stopSealer = startAuditSealer(runtime.app, { onError: (err) => web.log.error({ err }, 'sealing the audit trail failed') });
     web.addHook('onClose', stopSealer);
+    // Overdue investigations are escalated by e-mail every hour; without SMTP the e-mails would only reach the
+    // log while the cases were marked as escalated, so then nothing is escalated until SMTP_URL is set.
+    if (config.smtpUrl) {
+      const stopEscalations = startEscalationSchedule(services.cases, {
+        onRun: (r) => {
+          if (r.escalated.length) web.log.info({ escalated: r.escalated.map((e) => e.reference) }, 'overdue investigations escalated');
+        },
+        onError: (err) => web.log.error({ err }, 'escalating overdue investigations failed'),
+      });
+      web.addHook('onClose', stopEscalations);
+    } else web.log.warn('SMTP_URL is not set: overdue investigations are not escalated by e-mail');
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -170,11 +182,13 @@ and nothing is written.
     usage: 'warden escalate-overdue',
     help: `E-mails the assigned manager and the organisation's security specialists about each manager's
 investigation past its due date (commissioners' standard 4.1), once per due date unless the organisation set
-a repeat interval. Run it daily from cron. Prints one line per case escalated.`,
+a repeat interval. \`warden start\` does this by itself every hour; this command does it at once. Runs never
+overlap, whichever process starts them. Prints one line per case escalated.`,
     run: async (_args, config, io) => {
       const runtime = await openRuntime(config());
       try {
         const result = await createServices(runtime.app, config()).cases.escalateOverdue(new Date(), systemActor);
+        if (result.busy) io.out('Another escalation run is under way; nothing done.');
         for (const e of result.escalated) io.out(`escalated ${e.reference} to ${e.recipients.length} recipient(s)`);
         io.out(`${result.escalated.length} overdue investigation(s) escalated.`);
         return 0;

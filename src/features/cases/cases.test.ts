@@ -4,12 +4,15 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import pg from 'pg';
 import { type Client, signedIn, testApp } from '../../../test/app.ts';
 import { incident, organisation, user } from '../../../test/factories.ts';
 import { mailSink } from '../../../test/mail.ts';
 import { main } from '../../cli.ts';
 import { systemActor } from '../../platform/access/roles.ts';
+import { LOCKS } from '../../platform/locks.ts';
 import { createMailer } from '../../platform/mail.ts';
+import { startEscalationSchedule } from './schedule.ts';
 import { londonDay } from './service.ts';
 
 const sink = await mailSink();
@@ -498,6 +501,56 @@ describe('overdue escalation', () => {
     const later = await t.services.cases.escalateOverdue(new Date(Date.now() + 4 * 86_400_000), systemActor);
     assert.ok(later.escalated.find((e) => e.reference === w.c.reference));
     await sink.waitFor(w.manager.user.email, { skip: 1 });
+  });
+
+  test('runs at the same time (two Warden processes, or the hourly run and cron) e-mail each person once', async () => {
+    const w = await world();
+    await triaged(w);
+    await db.updateTable('case_investigations').set({ due_on: '2026-01-01' }).where('incident_id', '=', w.c.id).execute();
+    const runs = await Promise.all([1, 2, 3].map(() => t.services.cases.escalateOverdue(new Date(), systemActor)));
+    assert.equal(runs.flatMap((r) => r.escalated).filter((e) => e.reference === w.c.reference).length, 1);
+    assert.equal(sink.to(w.manager.user.email).length, 1);
+    assert.equal(sink.to(w.specialist.user.email).length, 1);
+    assert.equal(await auditCount('case.escalate_overdue', w.c.id), 1);
+  });
+
+  test('a run that finds another under way does nothing and says so', async () => {
+    const w = await world();
+    await triaged(w);
+    await db.updateTable('case_investigations').set({ due_on: '2026-01-01' }).where('incident_id', '=', w.c.id).execute();
+    const other = new pg.Client(t.db.url);
+    await other.connect();
+    try {
+      await other.query('SELECT pg_advisory_lock($1)', [LOCKS.escalateOverdue]);
+      const blocked = await t.services.cases.escalateOverdue(new Date(), systemActor);
+      assert.deepEqual(blocked, { escalated: [], busy: true });
+      assert.equal(sink.to(w.manager.user.email).length, 0);
+      await other.query('SELECT pg_advisory_unlock($1)', [LOCKS.escalateOverdue]);
+      const after = await t.services.cases.escalateOverdue(new Date(), systemActor);
+      assert.equal(after.busy, false);
+      assert.ok(after.escalated.some((e) => e.reference === w.c.reference));
+    } finally {
+      await other.end();
+    }
+  });
+
+  test('`warden start` escalates on its own schedule, without cron (issue 4 item 6)', async () => {
+    const w = await world();
+    await triaged(w);
+    await db.updateTable('case_investigations').set({ due_on: '2026-01-01' }).where('incident_id', '=', w.c.id).execute();
+    type Run = Awaited<ReturnType<typeof t.services.cases.escalateOverdue>>;
+    let stop = async () => {};
+    const firstRun = new Promise<Run>((onRun, onError) => {
+      stop = startEscalationSchedule(t.services.cases, { firstAfterMs: 0, intervalMs: 60_000, onRun, onError });
+    });
+    try {
+      const result = await firstRun;
+      assert.ok(result.escalated.some((e) => e.reference === w.c.reference));
+      await sink.waitFor(w.manager.user.email);
+      await sink.waitFor(w.specialist.user.email);
+    } finally {
+      await stop();
+    }
   });
 
   test('a completed investigation is not overdue', async () => {

@@ -8,6 +8,7 @@ import { authorize } from '../../platform/access/policy.ts';
 import { type Actor, type Role, systemActor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
 import { type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { exclusively, LOCKS } from '../../platform/locks.ts';
 import type { Mailer } from '../../platform/mail.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
@@ -610,61 +611,69 @@ export function casesService(db: Database, deps: CasesDeps) {
     /**
      * `002 std 4.1` (timely and proportionate): e-mails the assigned manager and the organisation's security
      * specialists about each manager's investigation past its due date, once per due date (or again every
-     * `escalation_repeat_days` where the organisation set it). Run daily by cron: `warden escalate-overdue`.
-     * The e-mail names the case reference only: no personal data leaves Warden by e-mail.
+     * `escalation_repeat_days` where the organisation set it). `warden start` runs it every hour
+     * (schedule.ts); `warden escalate-overdue` runs it once, from cron say. The e-mail names the case reference
+     * only: no personal data leaves Warden by e-mail. One run at a time across every Warden process: a run that
+     * finds another under way does nothing and answers `busy`, so no one is e-mailed twice.
      */
     async escalateOverdue(now: Date = new Date(), actor: Actor = systemActor) {
       if (actor.kind !== 'system') authorize(actor, 'case.manage');
-      const today = londonDay(now);
-      const due = await inScope(db, { all: true }, async (tx) => {
-        const rows = await repo.overdue(tx, today);
-        const out: { row: (typeof rows)[number]; recipients: string[] }[] = [];
-        const specialists = new Map<string, string[]>();
-        const settings = new Map<string, number | null>();
-        for (const r of rows) {
-          if (!settings.has(r.org_id)) settings.set(r.org_id, (await repo.settings(tx, r.org_id))?.escalation_repeat_days ?? null);
-          const repeat = settings.get(r.org_id) ?? null;
-          const last = r.last_escalated_at ? new Date(r.last_escalated_at as unknown as string) : null;
-          if (last && (repeat === null || now.getTime() - last.getTime() < repeat * 86_400_000 - 60_000)) continue;
-          if (!specialists.has(r.org_id))
-            specialists.set(
-              r.org_id,
-              (await repo.usersWithRole(tx, r.org_id, 'security_specialist')).map((u) => u.email),
-            );
-          out.push({ row: r, recipients: [...new Set([r.manager_email, ...(specialists.get(r.org_id) ?? [])])] });
-        }
-        return out;
-      });
-      const sent: { reference: string; recipients: string[] }[] = [];
-      for (const { row: r, recipients } of due) {
-        for (const to of recipients)
-          await deps.mailer.send({
-            to,
-            subject: `Overdue investigation: case ${r.reference}`,
-            text: [
-              `The manager's investigation of case ${r.reference} was due on ${r.due_on} and has not been completed.`,
-              `Manager investigating: ${r.manager_name}.`,
-              '',
-              `Open the case: ${deps.baseUrl ?? ''}/cases/${r.id}`,
-              '',
-              'Investigations should be timely and proportionate (NHS Standard Commissioning Contract security standards, 4.1).',
-            ].join('\n'),
-          });
-        await inScope(db, { orgId: r.org_id }, async (tx) => {
-          await repo.insertEscalation(tx, { orgId: r.org_id, incidentId: r.id, dueOn: r.due_on, recipients });
-          await audit(tx, actor, {
-            action: 'case.escalate_overdue',
-            orgId: r.org_id,
-            objectType: 'incident',
-            objectId: r.id,
-            detail: { reference: r.reference, dueOn: r.due_on, recipients: recipients.length },
-          });
-        });
-        sent.push({ reference: r.reference, recipients });
-      }
-      return { escalated: sent };
+      const run = await exclusively(db, LOCKS.escalateOverdue, () => escalate(now, actor));
+      return run.ran ? { ...run.value, busy: false } : { escalated: [], busy: true };
     },
   };
+
+  /** One escalation run (`escalateOverdue`, under its lock): each case's e-mails, then its record and audit event. */
+  async function escalate(now: Date, actor: Actor) {
+    const today = londonDay(now);
+    const due = await inScope(db, { all: true }, async (tx) => {
+      const rows = await repo.overdue(tx, today);
+      const out: { row: (typeof rows)[number]; recipients: string[] }[] = [];
+      const specialists = new Map<string, string[]>();
+      const settings = new Map<string, number | null>();
+      for (const r of rows) {
+        if (!settings.has(r.org_id)) settings.set(r.org_id, (await repo.settings(tx, r.org_id))?.escalation_repeat_days ?? null);
+        const repeat = settings.get(r.org_id) ?? null;
+        const last = r.last_escalated_at ? new Date(r.last_escalated_at as unknown as string) : null;
+        if (last && (repeat === null || now.getTime() - last.getTime() < repeat * 86_400_000 - 60_000)) continue;
+        if (!specialists.has(r.org_id))
+          specialists.set(
+            r.org_id,
+            (await repo.usersWithRole(tx, r.org_id, 'security_specialist')).map((u) => u.email),
+          );
+        out.push({ row: r, recipients: [...new Set([r.manager_email, ...(specialists.get(r.org_id) ?? [])])] });
+      }
+      return out;
+    });
+    const sent: { reference: string; recipients: string[] }[] = [];
+    for (const { row: r, recipients } of due) {
+      for (const to of recipients)
+        await deps.mailer.send({
+          to,
+          subject: `Overdue investigation: case ${r.reference}`,
+          text: [
+            `The manager's investigation of case ${r.reference} was due on ${r.due_on} and has not been completed.`,
+            `Manager investigating: ${r.manager_name}.`,
+            '',
+            `Open the case: ${deps.baseUrl ?? ''}/cases/${r.id}`,
+            '',
+            'Investigations should be timely and proportionate (NHS Standard Commissioning Contract security standards, 4.1).',
+          ].join('\n'),
+        });
+      await inScope(db, { orgId: r.org_id }, async (tx) => {
+        await repo.insertEscalation(tx, { orgId: r.org_id, incidentId: r.id, dueOn: r.due_on, recipients });
+        await audit(tx, actor, {
+          action: 'case.escalate_overdue',
+          orgId: r.org_id,
+          objectType: 'incident',
+          objectId: r.id,
+          detail: { reference: r.reference, dueOn: r.due_on, recipients: recipients.length },
+        });
+      });
+      sent.push({ reference: r.reference, recipients });
+    }
+    return { escalated: sent };
+  }
 }
 
 export type CasesService = ReturnType<typeof casesService>;
