@@ -1,3 +1,4 @@
+import { repeat } from '../../platform/repeat.ts';
 import type { CasesService } from './service.ts';
 
 /** How often `warden start` looks for overdue investigations to escalate, and how long after starting it first does. */
@@ -20,28 +21,9 @@ export function startEscalationSchedule(
     onError?: (err: unknown) => void;
   } = {},
 ) {
-  const intervalMs = options.intervalMs ?? ESCALATION_INTERVAL_MS;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const tick = () => {
-    if (stopped) return;
-    running = cases
-      .escalateOverdue(new Date())
-      .then((result) => options.onRun?.(result))
-      .catch((err) => options.onError?.(err))
-      .finally(() => {
-        if (!stopped) schedule(intervalMs);
-      });
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = (ms: number) => {
-    timer = setTimeout(tick, ms);
-    timer.unref?.();
-  };
-  schedule(options.firstAfterMs ?? ESCALATION_FIRST_AFTER_MS);
-  return async () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    await running;
-  };
+  return repeat(async () => options.onRun?.(await cases.escalateOverdue(new Date())), {
+    intervalMs: options.intervalMs ?? ESCALATION_INTERVAL_MS,
+    firstAfterMs: options.firstAfterMs ?? ESCALATION_FIRST_AFTER_MS,
+    onError: options.onError,
+  });
 }
