@@ -14,10 +14,10 @@ import { reportIncidents as before } from './20261205300000-IntakeBatches.ts';
  *
  * Now the insert itself meets a taken key, through the unique constraint (`ON CONFLICT … DO NOTHING`), as the
  * single-report function does; a report numbered but not inserted would leave a gap, so the call then fails with
- * SQLSTATE `WD002` and writes nothing, and the application sends that batch's reports again one by one (each
- * with `warden_report_incident`, where a taken key is `WD001` and answered from the report that holds it). A
- * taken key is a retry of a committed report, which is rare; repeated keys inside one batch are still left out
- * without failing it.
+ * SQLSTATE `WD002` and writes nothing. The application (incidents repository, `insertMany`) then looks the
+ * batch's keys up, leaves out those taken (answered from the reports that hold them) and sends the rest again
+ * together. A taken key is a retry of a committed report, which is rare, so the look-up is paid only then;
+ * repeated keys inside one batch are still left out without failing it.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`

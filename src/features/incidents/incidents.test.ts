@@ -87,6 +87,16 @@ const form = (siteId: string, ago = 1, over: Record<string, string | string[]> =
   };
 };
 
+/** The references of the replies that created an incident (201), in order. */
+const createdReferences = (replies: Awaited<ReturnType<Client['json']>>[]) =>
+  replies
+    .filter((r) => r.statusCode === 201)
+    .map((r) => r.json().reference as string)
+    .sort();
+/** `n` references of an organisation and year, numbered on from `first`. */
+const consecutiveReferences = (code: string, year: number, first: number, n: number) =>
+  Array.from({ length: n }, (_, i) => formatReference(code, year, first + i));
+
 const reporterWithSite = async () => {
   const m = await memberOf(t, 'reporter');
   const s = await site(db, { orgId: m.org.id, name: 'Hilltop Hospital' });
@@ -305,13 +315,7 @@ describe('incident API: submission', () => {
         replies.map((r) => r.statusCode),
         [201, 201, 201, 500, 201, 201],
       );
-      assert.deepEqual(
-        replies
-          .filter((r) => r.statusCode === 201)
-          .map((r) => r.json().reference)
-          .sort(),
-        Array.from({ length: 5 }, (_, i) => formatReference(org.code, year, i + 1)),
-      );
+      assert.deepEqual(createdReferences(replies), consecutiveReferences(org.code, year, 1, 5));
       assert.equal(await count('incidents', org.id), 5);
       assert.equal(await orgAuditCount('incident.create', org.id), 5);
     } finally {
@@ -338,18 +342,12 @@ describe('incident API: submission', () => {
       [201, 201, 201, 200, 201, 201],
     );
     assert.equal(replies[3]?.json().id, first.json().id);
-    assert.deepEqual(
-      replies
-        .filter((r) => r.statusCode === 201)
-        .map((r) => r.json().reference)
-        .sort(),
-      Array.from({ length: 5 }, (_, i) => formatReference(org.code, year, i + 2)),
-    );
+    assert.deepEqual(createdReferences(replies), consecutiveReferences(org.code, year, 2, 5));
     assert.equal(await count('incidents', org.id), 6);
     assert.equal(await orgAuditCount('incident.create', org.id), 6);
   });
 
-  test('a batch holding a key a committed report has writes nothing and says so (WD002), so its reports go one by one', async () => {
+  test('a batch holding a key a committed report has writes nothing and says so (WD002); its other reports are then stored together', async () => {
     const { client, org } = await memberOf(t, 'reporter');
     const year = londonYear(new Date());
     const key = randomUUID();
@@ -371,15 +369,25 @@ describe('incident API: submission', () => {
       };
       return buildReport(fresh, made.reported_by, auditRecord(null, { action: 'incident.create', orgId: org.id, objectType: 'incident' }));
     });
-    await assert.rejects(incidentsRepository.insertMany(t.db.app, year, batch), (err: { code?: string }) => err.code === 'WD002');
+    const counter = async () =>
+      (await db.selectFrom('incident_reference_counters').select('last_value').where('org_id', '=', org.id).where('year', '=', year).executeTakeFirstOrThrow())
+        .last_value;
+    await assert.rejects(
+      sql`SELECT * FROM warden_report_incidents(${year}, ${JSON.stringify(batch)}::jsonb)`.execute(t.db.app),
+      (err: { code?: string }) => err.code === 'WD002',
+    );
     assert.equal(await count('incidents', org.id), 1);
-    const counter = await db
-      .selectFrom('incident_reference_counters')
-      .select('last_value')
-      .where('org_id', '=', org.id)
-      .where('year', '=', year)
-      .executeTakeFirstOrThrow();
-    assert.equal(counter.last_value, 1, 'no number taken');
+    assert.equal(await counter(), 1, 'no number taken');
+    // the repository then leaves the taken key out and stores the other two in one transaction
+    const stored = await incidentsRepository.insertMany(t.db.app, year, batch);
+    assert.equal(stored[1], null, 'the retry is not stored again');
+    assert.deepEqual([stored[0]?.reference, stored[2]?.reference], [formatReference(org.code, year, 2), formatReference(org.code, year, 3)]);
+    assert.equal(await count('incidents', org.id), 3);
+    assert.equal(await counter(), 3);
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(DISTINCT xmin::text)::int AS n FROM incidents WHERE id = ANY(${[stored[0]?.id, stored[2]?.id]}::uuid[])
+    `.execute(db);
+    assert.equal(rows[0]?.n, 1, 'one transaction for the two');
   });
 
   test('a batch stored inside a scoped transaction leaves that transaction scoped to its organisation', async () => {

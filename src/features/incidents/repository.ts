@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database, Tx } from '../../db/database.ts';
 import type { auditRecord } from '../../platform/audit.ts';
+import { inScope } from '../../platform/tenancy.ts';
 import type { IncidentInput } from './schema.ts';
 
 const SUMMARY = [
@@ -76,19 +77,26 @@ export const incidentsRepository = {
 
   /**
    * Numbers and inserts several reports of one year, of any organisations, in one statement, as `insert` does
-   * one (`warden_report_incidents`, migration 20261205300000-IntakeBatches): one COMMIT for them all. Answers one
-   * row per report, in order; a report whose submitter and key are already taken (by a committed report or an
-   * earlier one in the batch) is not written and answers `null`. On the pool the call is its own transaction; the
-   * deployment-wide scope it needs (a batch may hold several organisations) is put back to the caller's before it
-   * returns.
-   * For one report `insert` does less: this statement pays for locking counters first, numbering per organisation
-   * and looking for repeated keys.
+   * one (`warden_report_incidents`, migrations IntakeBatches and IntakeKeysOnInsert): one COMMIT for them all.
+   * Answers one row per report, in order; a report whose submitter and key are already taken (by a committed
+   * report or an earlier one in the batch) is not written and answers `null`. On the pool the call is its own
+   * transaction; the deployment-wide scope it needs (a batch may hold several organisations) is put back to the
+   * caller's before it returns.
+   * A key a committed report holds makes the statement fail (`WD002`, nothing written). That is a client's retry,
+   * which is rare: only then are the batch's keys looked up, and the others are sent again together without them.
+   * For one report `insert` does less: this statement pays for locking counters first and numbering per
+   * organisation.
    */
   async insertMany(db: Database, year: number, reports: ReturnType<typeof report>[]) {
-    const { rows } = await sql<{ ord: number; id: string | null; reference: string; status: string; reported_at: Date }>`
-      SELECT * FROM warden_report_incidents(${year}, ${JSON.stringify(reports)}::jsonb)
-    `.execute(db);
-    return rows.map((r) => (r.id ? { id: r.id, reference: r.reference, status: r.status, reported_at: r.reported_at } : null));
+    try {
+      return await reportTogether(db, year, reports);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'WD002') throw err;
+      const taken = await inScope(db, { all: true }, (tx) => takenKeys(tx, reports));
+      const rest = reports.filter((r) => !taken.has(submissionKey(r)));
+      const stored = rest.length ? await reportTogether(db, year, rest) : [];
+      return reports.map((r) => (taken.has(submissionKey(r)) ? null : (stored.shift() ?? null)));
+    }
   },
 
   /** The submitter's reports, newest first. No personal data of anyone. */
@@ -181,6 +189,37 @@ export const incidentsRepository = {
     return tx.selectFrom('departments').select(['id', 'name', 'site_id']).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   },
 };
+
+async function reportTogether(db: Database, year: number, reports: ReturnType<typeof report>[]) {
+  const { rows } = await sql<{ ord: number; id: string | null; reference: string; status: string; reported_at: Date }>`
+    SELECT * FROM warden_report_incidents(${year}, ${JSON.stringify(reports)}::jsonb)
+  `.execute(db);
+  return rows.map((r) => (r.id ? { id: r.id, reference: r.reference, status: r.status, reported_at: r.reported_at } : null));
+}
+
+/** Who sent a report and with which key: what makes a submission the same one (`incidents_idempotency_key`). */
+const keyOf = (org: string, submitter: string | null, key: string) => `${org} ${submitter} ${key}`;
+const submissionKey = (r: ReturnType<typeof report>) => keyOf(r.org, r.incident.reported_by ?? r.incident.reported_by_token, r.incident.idempotency_key);
+
+/** The submission keys of these reports that committed reports already hold. */
+async function takenKeys(tx: Tx, reports: ReturnType<typeof report>[]) {
+  const rows = await tx
+    .selectFrom('incidents')
+    .select(['org_id', 'submitter', 'idempotency_key'])
+    .where((eb) =>
+      eb.or(
+        reports.map((r) =>
+          eb.and([
+            eb('org_id', '=', r.org),
+            eb('submitter', '=', (r.incident.reported_by ?? r.incident.reported_by_token) as string),
+            eb('idempotency_key', '=', r.incident.idempotency_key),
+          ]),
+        ),
+      ),
+    )
+    .execute();
+  return new Set(rows.map((k) => keyOf(k.org_id, k.submitter, k.idempotency_key)));
+}
 
 /** A report as the intake functions take it: the incident's columns, its people, the actor and the audit event. */
 export function report(n: NewIncident, actorId: string | null, auditEvent: ReturnType<typeof auditRecord>) {
