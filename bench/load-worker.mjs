@@ -89,25 +89,21 @@ async function load(clients, seconds, once) {
 
 parentPort.on('message', async (job) => {
   let firstError = '';
-  if (job.kind === 'http-get') {
+  if (job.kind === 'http-get' || job.kind === 'http') {
     const conns = Array.from({ length: job.clients }, () => connection(job.address));
-    const head = requestHead(job.address, 'GET', job.path, {}, 0);
-    const get = async (client) => (await conns[client].send(head)).status === 200;
-    await load(job.clients, job.warmup, get);
-    const result = await load(job.clients, job.seconds, get);
-    for (const c of conns) c.close();
-    parentPort.postMessage({ ...result, firstError });
-  } else if (job.kind === 'http') {
-    const conns = Array.from({ length: job.clients }, () => connection(job.address));
-    const length = Buffer.byteLength(job.body);
-    const submit = async (client) => {
-      const headers = { ...job.headers[client % job.headers.length], 'idempotency-key': randomUUID() };
-      const res = await conns[client].send(requestHead(job.address, 'POST', job.path, headers, length), job.body);
-      if (res.status !== 201 && !firstError) firstError = `${res.status} ${res.body.slice(0, 300)}`;
-      return res.status === 201;
-    };
-    await load(job.clients, job.warmup, submit);
-    const result = await load(job.clients, job.seconds, submit);
+    const getHead = requestHead(job.address, 'GET', job.path, {}, 0);
+    const length = job.body === undefined ? 0 : Buffer.byteLength(job.body);
+    const once =
+      job.kind === 'http-get'
+        ? async (client) => (await conns[client].send(getHead)).status === 200
+        : async (client) => {
+            const headers = { ...job.headers[client % job.headers.length], 'idempotency-key': randomUUID() };
+            const res = await conns[client].send(requestHead(job.address, 'POST', job.path, headers, length), job.body);
+            if (res.status !== 201 && !firstError) firstError = `${res.status} ${res.body.slice(0, 300)}`;
+            return res.status === 201;
+          };
+    await load(job.clients, job.warmup, once);
+    const result = await load(job.clients, job.seconds, once);
     for (const c of conns) c.close();
     parentPort.postMessage({ ...result, firstError });
   } else {
