@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { generate } from 'otplib';
 import type { Page } from 'playwright-core';
 import type { Actor } from '../src/platform/access/roles.ts';
@@ -39,12 +40,17 @@ const FRAMEWORK = 'NHS Protect standards for commissioners: security management,
 const step = () => Math.floor(Date.now() / 30_000);
 
 /**
- * The code the user's authenticator app would accept next: for the earliest time step still within the allowed
- * drift that is after the last one Warden accepted from them (a code is never accepted twice).
+ * The code the user's authenticator app would accept next: for the current time step, or the one after the last
+ * Warden accepted from them (a code is never accepted twice), waiting for the next step when both are used, as
+ * the user would wait for their app to show a new code. Not the step before the current one, although Warden
+ * allows ±1 step of drift: a code for it, made just before a 30-second boundary, is refused once the boundary
+ * passes before Warden checks it (this failed one CI run in four).
  */
 async function nextCode(u: { id: string }, secret: string) {
   const row = await h.db.owner.selectFrom('users').select('totp_last_step').where('id', '=', u.id).executeTakeFirstOrThrow();
-  const at = Math.max(step() - 1, (row.totp_last_step ?? 0) + 1);
+  const next = (row.totp_last_step ?? 0) + 1;
+  while (next > step() + 1) await sleep(30_000 - (Date.now() % 30_000) + 50);
+  const at = Math.max(step(), next);
   assert.ok(at <= step() + 1, 'no unused code left in this 30-second window');
   return generate({ secret, epoch: at * 30 });
 }
