@@ -48,62 +48,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       NEW.row_hash := warden_audit_row_hash(NEW);
       RETURN NEW;
     END $$;
-
-    CREATE OR REPLACE FUNCTION warden_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF TG_OP = 'UPDATE'
-        AND current_setting('warden.audit_sealing', true) = 'on'
-        AND OLD.seq IS NULL AND OLD.prev_hash IS NULL AND OLD.hash IS NULL
-        AND NEW.seq IS NOT NULL AND NEW.prev_hash IS NOT NULL AND NEW.hash IS NOT NULL
-        AND (NEW.id, NEW.at, NEW.actor_id, NEW.org_id, NEW.action, NEW.object_type, NEW.object_id, NEW.outcome,
-             NEW.request_id, NEW.detail, NEW.row_hash)
-            IS NOT DISTINCT FROM
-            (OLD.id, OLD.at, OLD.actor_id, OLD.org_id, OLD.action, OLD.object_type, OLD.object_id, OLD.outcome,
-             OLD.request_id, OLD.detail, OLD.row_hash)
-        AND NEW.hash = warden_audit_hash(NEW)
-        AND ((NEW.seq = 1 AND NEW.prev_hash = repeat('0', 64))
-             OR EXISTS (SELECT 1 FROM audit_events p WHERE p.seq = NEW.seq - 1 AND p.hash = NEW.prev_hash))
-      THEN
-        RETURN NEW;
-      END IF;
-      RAISE EXCEPTION 'the audit trail is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
-    END $$;
-
-    CREATE FUNCTION warden_audit_seal(max_rows integer DEFAULT 10000, wait boolean DEFAULT true) RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
-    DECLARE
-      last_seq bigint;
-      last_hash text;
-      r audit_events;
-      n integer := 0;
-    BEGIN
-      IF wait THEN
-        PERFORM pg_advisory_xact_lock(727001);
-      ELSIF NOT pg_try_advisory_xact_lock(727001) THEN
-        RETURN 0;
-      END IF;
-      PERFORM set_config('warden.audit_sealing', 'on', true);
-      SELECT max(seq) INTO last_seq FROM audit_events;
-      IF last_seq IS NULL THEN
-        last_seq := 0;
-        last_hash := repeat('0', 64);
-      ELSE
-        SELECT hash INTO last_hash FROM audit_events WHERE seq = last_seq;
-      END IF;
-      -- Committed rows only (a statement sees no other transaction's uncommitted rows); a row committed after
-      -- this snapshot is sealed by the next run.
-      FOR r IN SELECT * FROM audit_events WHERE seq IS NULL ORDER BY id LIMIT max_rows LOOP
-        r.seq := last_seq + 1;
-        r.prev_hash := last_hash;
-        r.hash := warden_audit_hash(r);
-        UPDATE audit_events SET seq = r.seq, prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;
-        last_seq := r.seq;
-        last_hash := r.hash;
-        n := n + 1;
-      END LOOP;
-      PERFORM set_config('warden.audit_sealing', '', true);
-      RETURN n;
-    END $$;
+  `.execute(db);
+  await sql.raw(appendOnly).execute(db);
+  await sql.raw(seal).execute(db);
+  await sql`
     REVOKE ALL ON FUNCTION warden_audit_seal(integer, boolean) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION warden_audit_seal(integer, boolean) TO warden_app;
   `.execute(db);
@@ -138,3 +86,65 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     DROP FUNCTION warden_audit_row_hash(audit_events);
   `.execute(db);
 }
+
+/** The append-only trigger function of this migration, which checked each sealed row (restored by a later `down`). */
+export const appendOnly = `
+    CREATE OR REPLACE FUNCTION warden_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'UPDATE'
+        AND current_setting('warden.audit_sealing', true) = 'on'
+        AND OLD.seq IS NULL AND OLD.prev_hash IS NULL AND OLD.hash IS NULL
+        AND NEW.seq IS NOT NULL AND NEW.prev_hash IS NOT NULL AND NEW.hash IS NOT NULL
+        AND (NEW.id, NEW.at, NEW.actor_id, NEW.org_id, NEW.action, NEW.object_type, NEW.object_id, NEW.outcome,
+             NEW.request_id, NEW.detail, NEW.row_hash)
+            IS NOT DISTINCT FROM
+            (OLD.id, OLD.at, OLD.actor_id, OLD.org_id, OLD.action, OLD.object_type, OLD.object_id, OLD.outcome,
+             OLD.request_id, OLD.detail, OLD.row_hash)
+        AND NEW.hash = warden_audit_hash(NEW)
+        AND ((NEW.seq = 1 AND NEW.prev_hash = repeat('0', 64))
+             OR EXISTS (SELECT 1 FROM audit_events p WHERE p.seq = NEW.seq - 1 AND p.hash = NEW.prev_hash))
+      THEN
+        RETURN NEW;
+      END IF;
+      RAISE EXCEPTION 'the audit trail is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
+    END $$;
+`;
+
+/** The sealer of this migration, one UPDATE a row (restored by a later `down`). */
+export const seal = `
+    CREATE OR REPLACE FUNCTION warden_audit_seal(max_rows integer DEFAULT 10000, wait boolean DEFAULT true) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    DECLARE
+      last_seq bigint;
+      last_hash text;
+      r audit_events;
+      n integer := 0;
+    BEGIN
+      IF wait THEN
+        PERFORM pg_advisory_xact_lock(727001);
+      ELSIF NOT pg_try_advisory_xact_lock(727001) THEN
+        RETURN 0;
+      END IF;
+      PERFORM set_config('warden.audit_sealing', 'on', true);
+      SELECT max(seq) INTO last_seq FROM audit_events;
+      IF last_seq IS NULL THEN
+        last_seq := 0;
+        last_hash := repeat('0', 64);
+      ELSE
+        SELECT hash INTO last_hash FROM audit_events WHERE seq = last_seq;
+      END IF;
+      -- Committed rows only (a statement sees no other transaction's uncommitted rows); a row committed after
+      -- this snapshot is sealed by the next run.
+      FOR r IN SELECT * FROM audit_events WHERE seq IS NULL ORDER BY id LIMIT max_rows LOOP
+        r.seq := last_seq + 1;
+        r.prev_hash := last_hash;
+        r.hash := warden_audit_hash(r);
+        UPDATE audit_events SET seq = r.seq, prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;
+        last_seq := r.seq;
+        last_hash := r.hash;
+        n := n + 1;
+      END LOOP;
+      PERFORM set_config('warden.audit_sealing', '', true);
+      RETURN n;
+    END $$;
+`;

@@ -357,6 +357,36 @@ describe('sealing: events are written unsealed and chained after commit', () => 
     assert.equal(await auditRepository.seal(db.app), 1);
     assert.equal((await verifyAuditChain(db.owner)).ok, true);
   });
+  test('a seal is checked as a whole statement: one wrong event among several leaves all of them unsealed', async () => {
+    const db = await chain(2);
+    await writeEvents(db, 2);
+    const [first, second] = (await db.owner.selectFrom('audit_events').select('id').where('seq', 'is', null).orderBy('id').execute()).map((r) => r.id);
+    const last = await db.owner.selectFrom('audit_events').select('hash').where('seq', '=', 2).executeTakeFirstOrThrow();
+    // The first event sealed correctly after seq 2, the second with a forged link and hash.
+    const statement = sql`update audit_events e set seq = case when e.id = ${first} then 3 else 4 end,
+      prev_hash = case when e.id = ${first} then ${last.hash} else ${'d'.repeat(64)} end,
+      hash = case when e.id = ${first}
+        then warden_audit_hash((e.id, 3, e.at, e.actor_id, e.org_id, e.action, e.object_type, e.object_id, e.outcome, e.request_id, e.detail, ${last.hash}, null, e.row_hash)::audit_events)
+        else ${'d'.repeat(64)} end
+      where e.id in (${first}, ${second})`;
+    await assert.rejects(
+      db.owner.transaction().execute(async (tx) => {
+        await sql`select set_config('warden.audit_sealing', 'on', true)`.execute(tx);
+        await statement.execute(tx);
+      }),
+      new RegExp(`append-only: UPDATE is not allowed \\(event id ${second} `),
+    );
+    const unsealed = await db.owner.selectFrom('audit_events').select('id').where('seq', 'is', null).orderBy('id').execute();
+    assert.deepEqual(
+      unsealed.map((r) => r.id),
+      [first, second],
+    );
+    // The sealer seals both in one statement, each linked to the one before.
+    assert.equal(await auditRepository.seal(db.owner), 2);
+    const r = await verifyAuditChain(db.owner);
+    assert.equal(r.ok, true);
+    assert.equal(r.count, 4);
+  });
 });
 
 describe('warden verify-audit', () => {
