@@ -70,6 +70,24 @@ describe('batcher (issue 4: reports that arrive together are stored together)', 
     assert.equal(await x, '2026:1');
   });
 
+  test('the next call goes out before the finished call is answered, so the database does not wait on responses', async () => {
+    const g = gate();
+    const b = createBatcher(g.run);
+    let answered = false;
+    const first = b.submit('k', 1).then((v) => {
+      answered = true;
+      return v;
+    });
+    const second = b.submit('k', 2);
+    g.calls[0]?.finish();
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    assert.deepEqual(g.calls[1]?.items, [2], 'the queued item is sent as soon as the first call returns');
+    assert.equal(answered, false, 'the first call is answered only after the next one has been sent');
+    assert.equal(await first, 'k:1');
+    g.calls[1]?.finish();
+    assert.equal(await second, 'k:2');
+  });
+
   test('when a call of several fails, each item is tried alone, so only the bad one fails', async () => {
     const tried: number[][] = [];
     const b = createBatcher(async (_key: string, items: number[]) => {

@@ -16,20 +16,35 @@ export function createBatcher<I, O>(run: (key: string, items: I[]) => Promise<O[
   const queues = new Map<string, Waiting[]>();
   const busy = new Set<string>();
 
-  async function send(key: string, batch: Waiting[]): Promise<void> {
+  /**
+   * Runs one call. The next call for the key is sent before this one's items are answered: answering runs each
+   * item's request on to its response (serialising, writing to its socket), which would otherwise keep the
+   * database idle for this key in between.
+   */
+  async function send(key: string, batch: Waiting[], next: () => void): Promise<void> {
+    let out: O[];
     try {
-      const out = await run(
+      out = await run(
         key,
         batch.map((w) => w.item),
       );
       if (out.length !== batch.length) throw new Error(`a batch of ${batch.length} answered ${out.length} results`);
+    } catch (err) {
+      if (batch.length === 1) {
+        next();
+        (batch[0] as Waiting).reject(err);
+      } else {
+        await Promise.all(batch.map((w) => send(key, [w], () => {})));
+        next();
+      }
+      return;
+    }
+    next();
+    setImmediate(() => {
       batch.forEach((w, i) => {
         w.resolve(out[i] as O);
       });
-    } catch (err) {
-      if (batch.length === 1) (batch[0] as Waiting).reject(err);
-      else await Promise.all(batch.map((w) => send(key, [w])));
-    }
+    });
   }
 
   function drain(key: string): void {
@@ -41,7 +56,7 @@ export function createBatcher<I, O>(run: (key: string, items: I[]) => Promise<O[
     }
     busy.add(key);
     const batch = queue.splice(0, max);
-    void send(key, batch).finally(() => drain(key));
+    void send(key, batch, () => drain(key));
   }
 
   return {
