@@ -51,6 +51,9 @@ export function tokensService(db: Database) {
     return hashes.map((h) => found.get(h));
   });
 
+  /** Tokens whose use is being recorded now: requests that arrive together record it once, not each. */
+  const touching = new Set<string>();
+
   function mint() {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     return { token, hash: sha256(token) };
@@ -67,8 +70,16 @@ export function tokensService(db: Database) {
       const t = await lookups.submit('tokens', sha256(token));
       if (!t || t.revoked_at || (t.expires_at && t.expires_at <= now)) return null;
       if (t.user_id && (!t.user_active || !t.role_held)) return null;
-      // When a token was last used, to the minute: written at most once a minute, so most requests read only.
-      if (!t.last_used_at || now.getTime() - t.last_used_at.getTime() > 60_000) await inScope(db, all, (tx) => repo.touch(tx, t.id, now));
+      // When a token was last used, to the minute: written at most once a minute, so most requests read only; a
+      // burst of requests (all of which read the old time) writes it once, not once each, one after another.
+      if ((!t.last_used_at || now.getTime() - t.last_used_at.getTime() > 60_000) && !touching.has(t.id)) {
+        touching.add(t.id);
+        try {
+          await inScope(db, all, (tx) => repo.touch(tx, t.id, now));
+        } finally {
+          touching.delete(t.id);
+        }
+      }
       const actor: Actor = {
         kind: 'user',
         // A service token is nobody: it acts, and is audited, under its own id.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { Client, memberOf, signedIn, testApp } from '../../../test/app.ts';
 import { organisation } from '../../../test/factories.ts';
 import { inScope } from '../../platform/tenancy.ts';
@@ -308,6 +309,28 @@ describe('bearer-token authentication', () => {
     await db.updateTable('api_tokens').set({ last_used_at: twoMinutesAgo }).where('id', '=', id).execute();
     await bearer(token, 'GET', `/api/v1/organisations/${org.id}`);
     assert.ok(((await lastUsed())?.getTime() ?? 0) > twoMinutesAgo.getTime() + 60_000);
+  });
+
+  test('a burst of requests with a token records its use once, not once per request', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const { id, token } = await personalToken(client, 'reporter');
+    // Counts the writes to this token's row (each a row lock the burst's other requests would queue behind).
+    await sql`CREATE TABLE token_touches (token_id uuid)`.execute(db);
+    await sql`CREATE FUNCTION count_token_touch() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+      BEGIN INSERT INTO token_touches VALUES (NEW.id); RETURN NULL; END $$`.execute(db);
+    await sql`CREATE TRIGGER count_token_touch AFTER UPDATE ON api_tokens FOR EACH ROW EXECUTE FUNCTION count_token_touch()`.execute(db);
+    try {
+      const answers = await Promise.all(Array.from({ length: 12 }, () => bearer(token, 'GET', `/api/v1/organisations/${org.id}`)));
+      assert.deepEqual(
+        answers.map((a) => a.statusCode),
+        Array(12).fill(200),
+      );
+      const touches = await sql<{ n: string }>`SELECT count(*) AS n FROM token_touches WHERE token_id = ${id}`.execute(db);
+      assert.equal(Number(touches.rows[0]?.n), 1);
+      assert.ok((await db.selectFrom('api_tokens').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow()).last_used_at);
+    } finally {
+      await sql`DROP TRIGGER count_token_touch ON api_tokens; DROP FUNCTION count_token_touch(); DROP TABLE token_touches`.execute(db);
+    }
   });
 
   test('a token cannot create or revoke tokens', async () => {
