@@ -183,8 +183,13 @@ and nothing is written.
     help: `E-mails the assigned manager and the organisation's security specialists about each manager's
 investigation past its due date (commissioners' standard 4.1), once per due date unless the organisation set
 a repeat interval. \`warden start\` does this by itself every hour; this command does it at once. Runs never
-overlap, whichever process starts them. Prints one line per case escalated.`,
+overlap, whichever process starts them. Prints one line per case escalated. Needs SMTP_URL: without it the
+e-mails would only reach the log while the cases were recorded as escalated, so it refuses and changes nothing.`,
     run: async (_args, config, io) => {
+      if (!config().smtpUrl) {
+        io.err('SMTP_URL is not set, so the e-mails could not be sent: nothing was escalated. Set SMTP_URL (and MAIL_FROM) and run it again.');
+        return 2;
+      }
       const runtime = await openRuntime(config());
       try {
         const result = await createServices(runtime.app, config()).cases.escalateOverdue(new Date(), systemActor);

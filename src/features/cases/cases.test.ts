@@ -598,6 +598,29 @@ test('`warden escalate-overdue` (run by cron) e-mails about overdue investigatio
   await sink.waitFor(w.specialist.user.email);
 });
 
+test('`warden escalate-overdue` without SMTP_URL refuses and records nothing, so a run with e-mail still escalates', async () => {
+  const w = await world();
+  await triaged(w);
+  await db.updateTable('case_investigations').set({ due_on: '2026-02-01' }).where('incident_id', '=', w.c.id).execute();
+  const run = async (env: Record<string, string>) => {
+    const io = { out: '', err: '' };
+    const code = await main(['escalate-overdue'], {
+      out: (text) => (io.out += `${text}\n`),
+      err: (text) => (io.err += `${text}\n`),
+      env: { DATABASE_URL: t.db.url, WARDEN_DATA_DIR: dataDir, ...env },
+    });
+    return { code, ...io };
+  };
+  const refused = await run({});
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /SMTP_URL is not set.*nothing was escalated/);
+  assert.equal(refused.out, '');
+  const sent = await run({ SMTP_URL: sink.url });
+  assert.equal(sent.code, 0);
+  assert.match(sent.out, new RegExp(`escalated ${w.c.reference} to 2 recipient`));
+  await sink.waitFor(w.manager.user.email);
+});
+
 test('every case form refuses an empty submission with the error summary, and writes nothing', async () => {
   const w = await world();
   await triaged(w);
