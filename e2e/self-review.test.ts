@@ -214,3 +214,34 @@ test('the other self review pages pass axe too: comparison, reopening, import er
     .waitFor();
   await checkA11y(page);
 });
+
+test('the commissioner reads its provider’s signed annual report from the oversight pages', LIMIT, async () => {
+  // A report the provider's SMD signed off last year (the signing journey is the LSMS and SMD test's above).
+  await h.db.owner
+    .insertInto('annual_reports')
+    .values({
+      org_id: trust.id,
+      year: 2024,
+      presented_on: '2025-05-20',
+      board_decision: 'approved',
+      board_minute: 'TB/25/031',
+      summary: 'Lone working and violence prevention were the year’s priorities.',
+      status: 'signed',
+      signed_by: smd.id,
+      signed_at: new Date('2025-05-21T10:00:00Z'),
+      created_by: lsms.id,
+      updated_by: lsms.id,
+    })
+    .execute();
+  const page = await h.newPage();
+  await signIn(page, commissioner.email);
+  await page.getByRole('navigation').getByRole('link', { name: 'Oversight' }).click();
+  await page.getByRole('link', { name: 'Providers’ annual reports' }).click();
+  await page.locator('main h1', { hasText: 'Providers’ annual reports' }).waitFor();
+  await checkA11y(page);
+  // The year links name their provider to screen readers too.
+  await page.getByRole('link', { name: /^2024\/25 ?, Riverside Acute Trust$/ }).click();
+  await page.locator('main h1', { hasText: 'Annual report 2024/25' }).waitFor();
+  await page.getByText('Lone working and violence prevention were the year’s priorities.').waitFor();
+  await checkA11y(page);
+});

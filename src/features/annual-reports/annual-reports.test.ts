@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { generate } from 'otplib';
 import { Client, memberOf, testApp } from '../../../test/app.ts';
-import { enableTotp, organisation, TEST_SECRET_KEY } from '../../../test/factories.ts';
+import { commissioning, enableTotp, organisation, TEST_SECRET_KEY } from '../../../test/factories.ts';
 import { main } from '../../cli.ts';
 import { inScope } from '../../platform/tenancy.ts';
 
@@ -149,6 +149,84 @@ describe('annual reports (002 std 1.5)', () => {
     assert.equal((await board.client.json('POST', '/api/v1/annual-reports', { year: 2027 })).statusCode, 403);
     assert.equal((await lsms.client.json('POST', '/api/v1/annual-reports', { year: 'x' })).statusCode, 400);
     isAnonymous(await anonymous.json('POST', '/api/v1/annual-reports', { year: 2027 }));
+  });
+
+  test('a commissioner reads its providers’ signed reports and their documents, never drafts (002 std 1.6, 1.7)', async () => {
+    const icb = await organisation(t.db.owner, { name: 'Westmoor Integrated Care Board', code: 'QWM', type: 'commissioner' });
+    const unlinked = await organisation(t.db.owner, { name: 'Eastmoor Integrated Care Board', code: 'QEM', type: 'commissioner' });
+    await commissioning(t.db.owner, { commissionerOrgId: icb.id, providerOrgId: org.id });
+    const commissioner = await memberOf(t, 'commissioner', icb);
+    const stranger = await memberOf(t, 'commissioner', unlinked);
+    const draftId = (await t.db.owner.selectFrom('annual_reports').select('id').where('org_id', '=', org.id).where('year', '=', 2026).executeTakeFirstOrThrow())
+      .id;
+
+    // The list: the signed 2025/26 report, not the 2026/27 draft; nothing for a commissioner of other providers.
+    const page = await commissioner.client.get('/oversight/annual-reports');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Westmoor Trust \(RWM\)/);
+    assert.match(page.body, new RegExp(`href="/oversight/annual-reports/${id}">2025/26`));
+    assert.doesNotMatch(page.body, /2026\/27/);
+    const api = await commissioner.client.get('/api/v1/oversight/annual-reports');
+    assert.equal(api.statusCode, 200);
+    assert.deepEqual(
+      api
+        .json()
+        .map((p: { organisation: { code: string }; reports: { yearLabel: string; status: string }[] }) => [
+          p.organisation.code,
+          p.reports.map((r) => `${r.yearLabel} ${r.status}`),
+        ]),
+      [['RWM', ['2025/26 signed']]],
+    );
+    assert.deepEqual((await stranger.client.get('/api/v1/oversight/annual-reports')).json(), []);
+    assert.match((await stranger.client.get('/oversight/annual-reports')).body, /does not commission any providers/);
+
+    // One report, and its document (audited in the provider's trail, naming the commissioner).
+    const one = await commissioner.client.get(`/oversight/annual-reports/${id}`);
+    assert.equal(one.statusCode, 200);
+    assert.match(one.body, /Westmoor Trust: annual security management report to the Board/);
+    assert.match(one.body, /Signed off by .* on \d{4}-\d{2}-\d{2}/);
+    const before = await audits('annual_report.document_download');
+    const doc = await commissioner.client.get(`/oversight/annual-reports/${id}/document`);
+    assert.equal(doc.statusCode, 200);
+    assert.equal(doc.headers['content-disposition'], 'attachment; filename="v2.pdf"');
+    assert.deepEqual(doc.rawPayload, PDF);
+    assert.equal((await commissioner.client.get(`/api/v1/oversight/annual-reports/${id}/document`)).statusCode, 200);
+    assert.equal(await audits('annual_report.document_download'), before + 2);
+    const event = await t.db.owner
+      .selectFrom('audit_events')
+      .select(['org_id', 'actor_id', 'detail'])
+      .where('action', '=', 'annual_report.document_download')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual([event.org_id, event.actor_id, (event.detail as { commissioner: string }).commissioner], [org.id, commissioner.user.id, icb.id]);
+    assert.equal((await commissioner.client.get(`/api/v1/oversight/annual-reports/${id}`)).json().organisation.name, 'Westmoor Trust');
+
+    // Drafts, other commissioners, other roles and the provider's own pages stay closed.
+    for (const path of [`/oversight/annual-reports/${draftId}`, `/api/v1/oversight/annual-reports/${draftId}`, `/oversight/annual-reports/${draftId}/document`])
+      assert.equal((await commissioner.client.get(path)).statusCode, 404, path);
+    for (const path of [`/oversight/annual-reports/${id}`, `/oversight/annual-reports/${id}/document`, `/api/v1/oversight/annual-reports/${id}`])
+      assert.equal((await stranger.client.get(path)).statusCode, 404, path);
+    assert.equal((await lsms.client.get('/oversight/annual-reports')).statusCode, 403);
+    assert.equal((await board.client.get(`/api/v1/oversight/annual-reports/${id}`)).statusCode, 403);
+    assert.equal((await commissioner.client.get(`/annual-reports/${id}`)).statusCode, 403);
+    isAnonymous(await anonymous.get('/oversight/annual-reports'));
+
+    // The database agrees: in the commissioner's scope only the provider's signed report is visible.
+    const visible = await inScope(t.db.app, { orgId: icb.id }, (tx) => tx.selectFrom('annual_reports').select(['org_id', 'year']).execute());
+    assert.deepEqual(visible, [{ org_id: org.id, year: 2025 }]);
+    const none = await inScope(t.db.app, { orgId: unlinked.id }, (tx) => tx.selectFrom('annual_reports').select('id').execute());
+    assert.deepEqual(none, []);
+  });
+
+  test('a commissioner sees a provider’s reports only from the year it commissions it', async () => {
+    const icb = await organisation(t.db.owner, { name: 'Later Integrated Care Board', code: 'QLT', type: 'commissioner' });
+    await commissioning(t.db.owner, { commissionerOrgId: icb.id, providerOrgId: org.id, fromYear: 2026 });
+    const later = await memberOf(t, 'commissioner', icb);
+    assert.deepEqual(
+      (await later.client.get('/api/v1/oversight/annual-reports')).json().map((p: { reports: unknown[] }) => p.reports.length),
+      [0],
+    );
+    assert.equal((await later.client.get(`/oversight/annual-reports/${id}`)).statusCode, 404);
   });
 
   test('warden annual-reports list --org CODE', async () => {

@@ -1,29 +1,27 @@
 import type { Tx } from '../../db/database.ts';
 import type { BoardDecision } from './schema.ts';
 
+/** A report with the name of who signed it off. */
+const withSigner = (tx: Tx) =>
+  tx.selectFrom('annual_reports as r').leftJoin('users as s', 's.id', 'r.signed_by').selectAll('r').select('s.name as signed_by_name');
+
 /** The only code that touches Kysely for annual reports. Every query runs in a scoped transaction (tenancy.ts). */
 export const annualReportsRepository = {
-  list: (tx: Tx, orgId: string) =>
-    tx
-      .selectFrom('annual_reports as r')
-      .leftJoin('users as s', 's.id', 'r.signed_by')
-      .selectAll('r')
-      .select('s.name as signed_by_name')
-      .where('r.org_id', '=', orgId)
-      .orderBy('r.year', 'desc')
-      .execute(),
+  list: (tx: Tx, orgId: string) => withSigner(tx).where('r.org_id', '=', orgId).orderBy('r.year', 'desc').execute(),
 
   find(tx: Tx, orgId: string, id: string, lock = false) {
-    let q = tx
-      .selectFrom('annual_reports as r')
-      .leftJoin('users as s', 's.id', 'r.signed_by')
-      .selectAll('r')
-      .select('s.name as signed_by_name')
-      .where('r.org_id', '=', orgId)
-      .where('r.id', '=', id);
+    let q = withSigner(tx).where('r.org_id', '=', orgId).where('r.id', '=', id);
     if (lock) q = q.forUpdate('r');
     return q.executeTakeFirst();
   },
+
+  /** Signed reports of these organisations (a commissioner's providers), by organisation then newest year. */
+  signedOf: async (tx: Tx, orgIds: string[]) =>
+    orgIds.length === 0 ? [] : withSigner(tx).where('r.org_id', 'in', orgIds).where('r.status', '=', 'signed').orderBy('r.year', 'desc').execute(),
+
+  /** One signed report of these organisations, or nothing. */
+  signedOne: async (tx: Tx, orgIds: string[], id: string) =>
+    orgIds.length === 0 ? undefined : withSigner(tx).where('r.org_id', 'in', orgIds).where('r.status', '=', 'signed').where('r.id', '=', id).executeTakeFirst(),
 
   forYear: (tx: Tx, orgId: string, year: number) =>
     tx.selectFrom('annual_reports').selectAll().where('org_id', '=', orgId).where('year', '=', year).executeTakeFirst(),

@@ -5,12 +5,38 @@ import { can } from '../../platform/access/policy.ts';
 import { AppError } from '../../platform/errors.ts';
 import { actorOf, formBody, idParam, submitForm } from '../../platform/forms.ts';
 import { acceptUploads, formValues, sendDownload, uploadOf } from '../../platform/uploads.ts';
-import { annualReportCreate, annualReportDetails, annualReportOut, BOARD_DECISION_LABELS, BOARD_DECISIONS } from './schema.ts';
+import {
+  type AnnualReportOut,
+  annualReportCreate,
+  annualReportDetails,
+  annualReportOut,
+  annualReportOverseenOut,
+  annualReportOversightOut,
+  BOARD_DECISION_LABELS,
+  BOARD_DECISIONS,
+} from './schema.ts';
 import { type AnnualReportsService, MAX_REPORT_BYTES } from './service.ts';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Annual report pages (`/annual-reports…`) and `/api/v1/annual-reports…` (002 std 1.5). */
+const signOffText = (r: AnnualReportOut) =>
+  r.status === 'signed' ? `Signed off by ${r.signedBy ?? ''} on ${r.signedAt?.slice(0, 10) ?? ''}` : 'Not signed off';
+
+/** The report's record as summary-list rows; its document is downloaded from `documentHref`. */
+const detailRows = (r: AnnualReportOut, documentHref: string) => [
+  { key: { text: 'Financial year' }, value: { text: r.yearLabel } },
+  { key: { text: 'Presented to the Board' }, value: { text: r.presentedOn ?? 'Not yet' } },
+  { key: { text: 'Board’s decision' }, value: { text: r.boardDecision ? BOARD_DECISION_LABELS[r.boardDecision] : 'Not recorded' } },
+  { key: { text: 'Board minute' }, value: { text: r.boardMinute ?? 'None' } },
+  { key: { text: 'Summary' }, value: { text: r.summary || 'None' } },
+  { key: { text: 'Document' }, value: r.document ? { html: `<a href="${documentHref}">${esc(r.document.fileName)}</a>` } : { text: 'None' } },
+  { key: { text: 'Sign-off' }, value: { text: signOffText(r) } },
+];
+
+/**
+ * Annual report pages (`/annual-reports…`) and `/api/v1/annual-reports…` (002 std 1.5), and a commissioner's view
+ * of its providers' signed reports (`/oversight/annual-reports…`, 002 std 1.6, 1.7).
+ */
 export async function annualReportRoutes(app: FastifyInstance, service: AnnualReportsService): Promise<void> {
   await acceptUploads(app, MAX_REPORT_BYTES);
   const hide = { schema: { hide: true } };
@@ -52,21 +78,7 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
       mayEdit: draft && can(actor, 'annual_report.edit'),
       maySign: draft && can(actor, 'annual_report.sign'),
       decisionItems: BOARD_DECISIONS.map((d) => ({ value: d, text: BOARD_DECISION_LABELS[d], checked: v.boardDecision === d })),
-      rows: [
-        { key: { text: 'Financial year' }, value: { text: r.yearLabel } },
-        { key: { text: 'Presented to the Board' }, value: { text: r.presentedOn ?? 'Not yet' } },
-        { key: { text: 'Board’s decision' }, value: { text: r.boardDecision ? BOARD_DECISION_LABELS[r.boardDecision] : 'Not recorded' } },
-        { key: { text: 'Board minute' }, value: { text: r.boardMinute ?? 'None' } },
-        { key: { text: 'Summary' }, value: { text: r.summary || 'None' } },
-        {
-          key: { text: 'Document' },
-          value: r.document ? { html: `<a href="/annual-reports/${r.id}/document">${esc(r.document.fileName)}</a>` } : { text: 'None' },
-        },
-        {
-          key: { text: 'Sign-off' },
-          value: { text: r.status === 'signed' ? `Signed off by ${r.signedBy ?? ''} on ${r.signedAt?.slice(0, 10) ?? ''}` : 'Not signed off' },
-        },
-      ],
+      rows: detailRows(r, `/annual-reports/${r.id}/document`),
     };
   };
   const showWithErrors = async (req: FastifyRequest, body: Record<string, unknown>, err: AppError, mapField: (f: string) => string = (f) => f) => ({
@@ -96,6 +108,35 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
     }
   });
   app.get('/annual-reports/:id/document', hide, async (req, reply) => sendDownload(reply, await service.downloadDocument(actorOf(req), idParam(req))));
+
+  app.get('/oversight/annual-reports', hide, async (req, reply) => {
+    const providers = await service.oversight(actorOf(req));
+    return reply.page('annual-reports/views/oversight.njk', {
+      title: 'Providers’ annual reports',
+      providers: providers.map((p) => ({
+        name: p.organisation.name,
+        code: p.organisation.code,
+        rows: p.reports.map((r) => [
+          { html: `<a href="/oversight/annual-reports/${r.id}">${r.yearLabel}<span class="nhsuk-u-visually-hidden">, ${esc(p.organisation.name)}</span></a>` },
+          { text: r.presentedOn ?? '' },
+          { text: r.boardDecision ? BOARD_DECISION_LABELS[r.boardDecision] : '' },
+          { text: signOffText(r) },
+        ]),
+      })),
+    });
+  });
+  app.get('/oversight/annual-reports/:id', hide, async (req, reply) => {
+    const { organisation, report } = await service.oversightGet(actorOf(req), idParam(req));
+    return reply.page('annual-reports/views/oversight-show.njk', {
+      title: `Annual report ${report.yearLabel}, ${organisation.name}`,
+      organisation,
+      r: report,
+      rows: detailRows(report, `/oversight/annual-reports/${report.id}/document`),
+    });
+  });
+  app.get('/oversight/annual-reports/:id/document', hide, async (req, reply) =>
+    sendDownload(reply, await service.oversightDocument(actorOf(req), idParam(req))),
+  );
   app.post('/annual-reports/:id/sign-off', hide, async (req, reply) => {
     const body = formBody(req);
     try {
@@ -173,6 +214,29 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
   );
   api.get('/api/v1/annual-reports/:id/document', { schema: { tags, summary: 'Download the report’s document (audited)', params } }, async (req, reply) =>
     sendDownload(reply, await service.downloadDocument(actorOf(req), idParam(req))),
+  );
+  const oversightTags = ['oversight'];
+  api.get(
+    '/api/v1/oversight/annual-reports',
+    {
+      schema: {
+        tags: oversightTags,
+        summary: 'Signed annual reports of the providers you commission',
+        description: 'Commissioners: each provider they commission, with its signed annual reports to the Board (002 std 1.6, 1.7). Never drafts.',
+        response: { 200: annualReportOversightOut },
+      },
+    },
+    async (req) => service.oversight(actorOf(req)),
+  );
+  api.get(
+    '/api/v1/oversight/annual-reports/:id',
+    { schema: { tags: oversightTags, summary: 'One signed annual report of a provider you commission', params, response: { 200: annualReportOverseenOut } } },
+    async (req) => service.oversightGet(actorOf(req), idParam(req)),
+  );
+  api.get(
+    '/api/v1/oversight/annual-reports/:id/document',
+    { schema: { tags: oversightTags, summary: 'Download a provider’s signed annual report document (audited)', params } },
+    async (req, reply) => sendDownload(reply, await service.oversightDocument(actorOf(req), idParam(req))),
   );
   api.post(
     '/api/v1/annual-reports/:id/sign-off',

@@ -53,3 +53,8 @@ export const annualReportOut = z.object({
   signedAt: z.string().nullable(),
 });
 export type AnnualReportOut = z.infer<typeof annualReportOut>;
+
+const organisationRef = z.object({ id: z.string(), code: z.string(), name: z.string() });
+/** A commissioner's view: each provider it commissions, with its signed reports (002 std 1.6, 1.7). */
+export const annualReportOversightOut = z.array(z.object({ organisation: organisationRef, reports: z.array(annualReportOut) }));
+export const annualReportOverseenOut = z.object({ organisation: organisationRef, report: annualReportOut });

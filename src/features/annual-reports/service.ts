@@ -8,6 +8,7 @@ import { checkUpload, type FileStore, type Upload } from '../../platform/files.t
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
 import { londonDay } from '../cases/service.ts';
+import { commissioningRepository } from '../commissioning/repository.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { financialYearLabel } from '../organisations/schema.ts';
 import { annualReportsRepository as repo } from './repository.ts';
@@ -58,6 +59,24 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
     if (!r) throw notFound('annual report');
     return r;
   };
+  /** A commissioner acting for its organisation (`annual_report.oversee`). */
+  const commissioner = (actor: Actor | null) => {
+    const a = authorize(actor, 'annual_report.oversee', actor?.kind === 'user' ? (actor.orgId ?? undefined) : undefined);
+    if (a.kind !== 'user' || !a.orgId) throw forbidden('Act for your commissioning organisation first.');
+    return { actor: a, orgId: a.orgId };
+  };
+  /**
+   * The providers a commissioner commissions and their signed reports for the years it commissions them (from the
+   * commissioning link's first year, as for self reviews). The database's policy also shows it nothing else.
+   */
+  const overseen = async (tx: Parameters<typeof repo.find>[0], commissionerOrgId: string, id?: string) => {
+    const providers = await commissioningRepository.providersOf(tx, commissionerOrgId);
+    const from = new Map(providers.map((p) => [p.id, p.from_year ?? 0]));
+    const ids = providers.map((p) => p.id);
+    const rows = id ? [await repo.signedOne(tx, ids, id)].filter((r) => r !== undefined) : await repo.signedOf(tx, ids);
+    return { providers, reports: rows.filter((r) => r.year >= (from.get(r.org_id) ?? Number.POSITIVE_INFINITY)) };
+  };
+  const organisationOf = (p: { id: string; code: string; name: string }) => ({ id: p.id, code: p.code, name: p.name });
   const draft = (r: Row) => {
     if (r.status !== 'draft') throw conflict('form', `The annual report for ${financialYearLabel(r.year)} is signed off and cannot be changed.`);
   };
@@ -170,6 +189,49 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
           objectType: 'annual_report',
           objectId: id,
           detail: { file: r.file_id },
+        });
+        return { fileName: r.file_name, contentType: r.content_type, data };
+      });
+    },
+
+    /**
+     * Signed annual reports of the providers the commissioner commissions (SPEC: commissioners read their
+     * providers' annual reports; 002 std 1.6, 1.7), each provider's newest year first. Never drafts.
+     */
+    async oversight(actor: Actor | null) {
+      const a = commissioner(actor);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const { providers, reports } = await overseen(tx, a.orgId);
+        return providers.map((p) => ({ organisation: organisationOf(p), reports: reports.filter((r) => r.org_id === p.id).map(out) }));
+      });
+    },
+
+    /** One signed report of a provider the commissioner commissions. */
+    async oversightGet(actor: Actor | null, id: string) {
+      const a = commissioner(actor);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const { providers, reports } = await overseen(tx, a.orgId, id);
+        const r = reports[0];
+        const p = providers.find((x) => x.id === r?.org_id);
+        if (!r || !p) throw notFound('annual report');
+        return { organisation: organisationOf(p), report: out(r) };
+      });
+    },
+
+    /** The document of a signed report, for a commissioner of its organisation; audited in the provider's trail. */
+    async oversightDocument(actor: Actor | null, id: string) {
+      const a = commissioner(actor);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const r = (await overseen(tx, a.orgId, id)).reports[0];
+        if (!r) throw notFound('annual report');
+        if (!r.file_id || !r.file_name || !r.content_type) throw notFound('document');
+        const data = await deps.files.read(r.org_id, r.file_id);
+        await audit(tx, a.actor, {
+          action: 'annual_report.document_download',
+          orgId: r.org_id,
+          objectType: 'annual_report',
+          objectId: id,
+          detail: { file: r.file_id, commissioner: a.orgId },
         });
         return { fileName: r.file_name, contentType: r.content_type, data };
       });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { can } from '../../platform/access/policy.ts';
 import { actorOf, idParam } from '../../platform/forms.ts';
 import { financialYearLabel } from '../organisations/schema.ts';
 import { esc, tagHtml, trendText } from './present.ts';
@@ -27,6 +28,7 @@ export async function oversightRoutes(app: FastifyInstance, service: SelfReviewS
     return reply.page('self-review/views/oversight.njk', {
       title: 'Providers’ self reviews',
       o,
+      mayReadAnnualReports: can(actorOf(req), 'annual_report.oversee'),
       yearItems: o.years.map((y) => ({ value: String(y), text: financialYearLabel(y), selected: y === o.year })),
       groups: o.groups.map((g) => ({
         caption: `${g.framework.name}, ${g.framework.version}: submitted self reviews ${o.yearLabel}`,

@@ -65,6 +65,9 @@ export const POLICY = {
   'annual_report.read': { own: ['security_specialist', 'smd', 'board_viewer'] },
   'annual_report.edit': { own: ['security_specialist', 'smd'] },
   'annual_report.sign': { own: ['smd'] },
+  // A commissioner reads the signed annual reports of the providers it commissions (the service and the database
+  // narrow to them; 002 std 1.6, 1.7). Never drafts.
+  'annual_report.oversee': { own: ['commissioner'] },
   // Analysis and benchmarking (SPEC C4): the security team, the SMD and the Board read their organisation's
   // dashboard, peer benchmark and perception figures; the national assessor reads any organisation's. All of it is
   // aggregate: no incident details, no personal data.

@@ -237,6 +237,13 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'GET /api/v1/oversight/self-reviews/:id': act('review.oversee', { object: true }),
 
   // annual reports to the Board (features/annual-reports; 002 std 1.5): :id is the report
+  // a commissioner's view of its providers' signed annual reports (002 std 1.6, 1.7)
+  'GET /oversight/annual-reports': act('annual_report.oversee'),
+  'GET /oversight/annual-reports/:id': act('annual_report.oversee', { object: true }),
+  'GET /oversight/annual-reports/:id/document': act('annual_report.oversee', { object: true }),
+  'GET /api/v1/oversight/annual-reports': act('annual_report.oversee'),
+  'GET /api/v1/oversight/annual-reports/:id': act('annual_report.oversee', { object: true }),
+  'GET /api/v1/oversight/annual-reports/:id/document': act('annual_report.oversee', { object: true }),
   'GET /annual-reports': act('annual_report.read'),
   'POST /annual-reports': act('annual_report.edit'),
   'GET /annual-reports/:id': act('annual_report.read', { object: true }),
