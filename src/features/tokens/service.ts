@@ -51,8 +51,11 @@ export function tokensService(db: Database) {
     return hashes.map((h) => found.get(h));
   });
 
-  /** Tokens whose use is being recorded now: requests that arrive together record it once, not each. */
-  const touching = new Set<string>();
+  /**
+   * The last use this process wrote for each token, and the value it replaced: a request whose look-up still shows
+   * that replaced value read the row before the write (a burst's requests do), so it does not write again.
+   */
+  const recorded = new Map<string, { replaced: number | null; at: number }>();
 
   function mint() {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
@@ -72,13 +75,12 @@ export function tokensService(db: Database) {
       if (t.user_id && (!t.user_active || !t.role_held)) return null;
       // When a token was last used, to the minute: written at most once a minute, so most requests read only; a
       // burst of requests (all of which read the old time) writes it once, not once each, one after another.
-      if ((!t.last_used_at || now.getTime() - t.last_used_at.getTime() > 60_000) && !touching.has(t.id)) {
-        touching.add(t.id);
-        try {
-          await inScope(db, all, (tx) => repo.touch(tx, t.id, now));
-        } finally {
-          touching.delete(t.id);
-        }
+      const seen = t.last_used_at?.getTime() ?? null;
+      const mine = recorded.get(t.id);
+      const staleRead = mine !== undefined && mine.replaced === seen && now.getTime() - mine.at < 60_000;
+      if ((seen === null || now.getTime() - seen > 60_000) && !staleRead) {
+        recorded.set(t.id, { replaced: seen, at: now.getTime() });
+        await inScope(db, all, (tx) => repo.touch(tx, t.id, now));
       }
       const actor: Actor = {
         kind: 'user',
