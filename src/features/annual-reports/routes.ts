@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { can } from '../../platform/access/policy.ts';
 import { AppError } from '../../platform/errors.ts';
-import { actorOf, formBody, idParam, submitForm } from '../../platform/forms.ts';
+import { actorOf, formBody, idParam, submitForm, validatedByService } from '../../platform/forms.ts';
 import { acceptUploads, formValues, sendDownload, uploadOf } from '../../platform/uploads.ts';
 import {
   type AnnualReportOut,
@@ -156,14 +156,6 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
   const api = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['annual-reports'];
   const params = z.object({ id: z.string() });
-  const raw = new WeakMap<FastifyRequest, unknown>();
-  const keepRaw = {
-    attachValidation: true,
-    preValidation: async (req: FastifyRequest) => {
-      raw.set(req, req.body);
-    },
-  };
-  const rawBody = (req: FastifyRequest) => raw.get(req) ?? {};
   api.get(
     '/api/v1/annual-reports',
     { schema: { tags, summary: 'Your organisation’s annual reports to the Board', response: { 200: z.array(annualReportOut) } } },
@@ -172,7 +164,7 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
   api.post(
     '/api/v1/annual-reports',
     {
-      ...keepRaw,
+      ...validatedByService,
       schema: {
         tags,
         summary: 'Start the annual report record for a financial year',
@@ -180,7 +172,7 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
         response: { 201: z.object({ id: z.string() }) },
       },
     },
-    async (req, reply) => reply.code(201).send(await service.create(actorOf(req), rawBody(req))),
+    async (req, reply) => reply.code(201).send(await service.create(actorOf(req), req.body)),
   );
   api.get('/api/v1/annual-reports/:id', { schema: { tags, summary: 'One annual report', params, response: { 200: annualReportOut } } }, async (req) =>
     service.get(actorOf(req), idParam(req)),
@@ -188,7 +180,7 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
   api.put(
     '/api/v1/annual-reports/:id',
     {
-      ...keepRaw,
+      ...validatedByService,
       schema: {
         tags,
         summary: 'Record when it went to the Board, the decision, minute and summary (drafts only)',
@@ -197,7 +189,7 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
         response: { 200: annualReportOut },
       },
     },
-    async (req) => service.update(actorOf(req), idParam(req), rawBody(req)),
+    async (req) => service.update(actorOf(req), idParam(req), req.body),
   );
   api.post(
     '/api/v1/annual-reports/:id/document',
@@ -241,7 +233,7 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
   api.post(
     '/api/v1/annual-reports/:id/sign-off',
     {
-      ...keepRaw,
+      ...validatedByService,
       schema: {
         tags,
         summary: 'Sign the report off (Security Management Director) with a current authenticator code',
@@ -250,6 +242,6 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
         response: { 200: annualReportOut },
       },
     },
-    async (req) => service.signOff(actorOf(req), idParam(req), rawBody(req), meta(req)),
+    async (req) => service.signOff(actorOf(req), idParam(req), req.body, meta(req)),
   );
 }
