@@ -77,6 +77,19 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
     return { providers, reports: rows.filter((r) => r.year >= (from.get(r.org_id) ?? Number.POSITIVE_INFINITY)) };
   };
   const organisationOf = (p: { id: string; code: string; name: string }) => ({ id: p.id, code: p.code, name: p.name });
+  /** A report's document, read from its organisation's store; the download is audited in that organisation's trail. */
+  const documentOf = async (tx: Parameters<typeof repo.find>[0], actor: Actor, r: Row, detail: Record<string, unknown> = {}) => {
+    if (!r.file_id || !r.file_name || !r.content_type) throw notFound('document');
+    const data = await deps.files.read(r.org_id, r.file_id);
+    await audit(tx, actor, {
+      action: 'annual_report.document_download',
+      orgId: r.org_id,
+      objectType: 'annual_report',
+      objectId: r.id,
+      detail: { file: r.file_id, ...detail },
+    });
+    return { fileName: r.file_name, contentType: r.content_type, data };
+  };
   const draft = (r: Row) => {
     if (r.status !== 'draft') throw conflict('form', `The annual report for ${financialYearLabel(r.year)} is signed off and cannot be changed.`);
   };
@@ -180,17 +193,7 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
     async downloadDocument(actor: Actor | null, id: string) {
       const a = acting(actor, 'annual_report.read');
       return inScope(db, { orgId: a.orgId }, async (tx) => {
-        const r = await found(tx, a, id);
-        if (!r.file_id || !r.file_name || !r.content_type) throw notFound('document');
-        const data = await deps.files.read(a.orgId, r.file_id);
-        await audit(tx, a.actor, {
-          action: 'annual_report.document_download',
-          orgId: a.orgId,
-          objectType: 'annual_report',
-          objectId: id,
-          detail: { file: r.file_id },
-        });
-        return { fileName: r.file_name, contentType: r.content_type, data };
+        return documentOf(tx, a.actor, await found(tx, a, id));
       });
     },
 
@@ -224,16 +227,7 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
       return inScope(db, { orgId: a.orgId }, async (tx) => {
         const r = (await overseen(tx, a.orgId, id)).reports[0];
         if (!r) throw notFound('annual report');
-        if (!r.file_id || !r.file_name || !r.content_type) throw notFound('document');
-        const data = await deps.files.read(r.org_id, r.file_id);
-        await audit(tx, a.actor, {
-          action: 'annual_report.document_download',
-          orgId: r.org_id,
-          objectType: 'annual_report',
-          objectId: id,
-          detail: { file: r.file_id, commissioner: a.orgId },
-        });
-        return { fileName: r.file_name, contentType: r.content_type, data };
+        return documentOf(tx, a.actor, r, { commissioner: a.orgId });
       });
     },
 
