@@ -9,6 +9,7 @@ import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
 import { londonDay } from '../cases/service.ts';
 import { commissioningRepository } from '../commissioning/repository.ts';
+import { coversYear } from '../commissioning/schema.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { financialYearLabel } from '../organisations/schema.ts';
 import { annualReportsRepository as repo } from './repository.ts';
@@ -71,10 +72,10 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
    */
   const overseen = async (tx: Parameters<typeof repo.find>[0], commissionerOrgId: string, id?: string) => {
     const providers = await commissioningRepository.providersOf(tx, commissionerOrgId);
-    const from = new Map(providers.map((p) => [p.id, p.from_year ?? 0]));
+    const links = new Map(providers.map((p) => [p.id, p]));
     const ids = providers.map((p) => p.id);
     const rows = id ? [await repo.signedOne(tx, ids, id)].filter((r) => r !== undefined) : await repo.signedOf(tx, ids);
-    return { providers, reports: rows.filter((r) => r.year >= (from.get(r.org_id) ?? Number.POSITIVE_INFINITY)) };
+    return { providers, reports: rows.filter((r) => coversYear(links.get(r.org_id), r.year)) };
   };
   const organisationOf = (p: { id: string; code: string; name: string }) => ({ id: p.id, code: p.code, name: p.name });
   /** A report's document, read from its organisation's store; the download is audited in that organisation's trail. */

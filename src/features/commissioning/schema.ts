@@ -5,6 +5,12 @@ import { ORGANISATION_TYPES } from '../organisations/schema.ts';
 /** Organisation types that provide services and can be commissioned. */
 export const PROVIDER_TYPES = ['acute', 'ambulance', 'mental_health', 'community'] as const;
 
+/**
+ * Whether a commissioning link covers a financial year: from its first year (`from_year`) on, or always when it
+ * has none. A commissioner sees a provider's submitted reviews and signed reports only for the years covered.
+ */
+export const coversYear = (link: { from_year: number | null } | undefined, year: number) => link !== undefined && (link.from_year ?? 0) <= year;
+
 export const providerLinkInput = z.object({
   providerOrgId: z.preprocess(blankToUndefined, z.uuid({ error: 'Select the provider organisation' })),
   fromYear: z.preprocess(

@@ -13,7 +13,7 @@ import { parse } from '../../platform/validation.ts';
 import { checkFramework } from '../../standards/load.ts';
 import { amberApplies, type Framework, frameworkSchema } from '../../standards/schema.ts';
 import { commissioningRepository } from '../commissioning/repository.ts';
-import { PROVIDER_TYPES } from '../commissioning/schema.ts';
+import { coversYear, PROVIDER_TYPES } from '../commissioning/schema.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { financialYearLabel } from '../organisations/schema.ts';
 import { reviewPdf } from './pdf-document.ts';
@@ -1014,8 +1014,8 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
         const year = q.year ?? years[0] ?? null;
         if (year === null)
           return { year, yearLabel: null, years, groups: [], notSubmitted: (providers ?? []).map((p) => ({ id: p.id, code: p.code, name: p.name })) };
-        const fromYear = new Map((providers ?? []).map((p) => [p.id, p.from_year]));
-        const inArrangement = (orgId: string, y: number) => national || (fromYear.has(orgId) && (fromYear.get(orgId) ?? 0) <= y);
+        const links = new Map((providers ?? []).map((p) => [p.id, p]));
+        const inArrangement = (orgId: string, y: number) => national || coversYear(links.get(orgId), y);
         const rows = (await repo.submitted(tx, providerIds, [year, year - 1])).filter((r) => inArrangement(r.org_id, r.year));
         const current = rows.filter((r) => r.year === year);
         const groups = new Map<string, { framework: ReviewSnapshot['framework']; rows: OversightRow[] }>();
@@ -1068,7 +1068,7 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
         if (!v) throw notFound('self review');
         if (!national) {
           const link = (await commissioningRepository.providersOf(tx, commissionerOrg as string)).find((p) => p.id === v.org_id);
-          if (!link || (link.from_year ?? 0) > v.year) throw notFound('self review');
+          if (!coversYear(link, v.year)) throw notFound('self review');
         }
         const content = v.content as ReviewSnapshot;
         return {
