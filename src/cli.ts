@@ -12,8 +12,10 @@ import { analyticsService } from './features/analytics/service.ts';
 import { startAuditSealer } from './features/audit/sealer.ts';
 import { VERIFY_AUDIT_USAGE, verifyAuditCommand } from './features/audit/verify.ts';
 import { startEscalationSchedule } from './features/cases/schedule.ts';
+import { ESCALATION_NEEDS_MAIL } from './features/cases/service.ts';
 import { systemActor } from './platform/access/roles.ts';
 import { AppError } from './platform/errors.ts';
+import { createMailer } from './platform/mail.ts';
 import { createServices } from './services.ts';
 import { checkFramework, formatProblems } from './standards/load.ts';
 
@@ -55,7 +57,7 @@ async function serve(config: Config, demo: boolean): Promise<number> {
     web.addHook('onClose', stopSealer);
     // Overdue investigations are escalated by e-mail every hour; without SMTP the e-mails would only reach the
     // log while the cases were marked as escalated, so then nothing is escalated until SMTP_URL is set.
-    if (config.smtpUrl) {
+    if (services.cases.canEscalate) {
       const stopEscalations = startEscalationSchedule(services.cases, {
         onRun: (r) => {
           if (r.escalated.length) web.log.info({ escalated: r.escalated.map((e) => e.reference) }, 'overdue investigations escalated');
@@ -186,8 +188,9 @@ a repeat interval. \`warden start\` does this by itself every hour; this command
 overlap, whichever process starts them. Prints one line per case escalated. Needs SMTP_URL: without it the
 e-mails would only reach the log while the cases were recorded as escalated, so it refuses and changes nothing.`,
     run: async (_args, config, io) => {
-      if (!config().smtpUrl) {
-        io.err('SMTP_URL is not set, so the e-mails could not be sent: nothing was escalated. Set SMTP_URL (and MAIL_FROM) and run it again.');
+      // Refused before the database is opened; the service refuses too (`canEscalate`).
+      if (!createMailer(config()).delivers) {
+        io.err(ESCALATION_NEEDS_MAIL);
         return 2;
       }
       const runtime = await openRuntime(config());

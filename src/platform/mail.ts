@@ -6,6 +6,8 @@ export type MailMessage = { to: string; subject: string; text: string };
 /** Sends e-mail. Services receive one through `createServices`, so tests can point it at a real SMTP sink. */
 export type Mailer = {
   send(message: MailMessage): Promise<void>;
+  /** Whether messages reach anyone: false without `SMTP_URL`, when they are only written to the log. */
+  readonly delivers: boolean;
   /** Closes pooled SMTP connections. */
   close(): void;
 };
@@ -22,6 +24,7 @@ export function createMailer(
   const from = config.mailFrom ?? 'Warden <warden@localhost>';
   if (!config.smtpUrl) {
     return {
+      delivers: false,
       async send(m) {
         log(
           [
@@ -38,6 +41,7 @@ export function createMailer(
   }
   const transport = nodemailer.createTransport(config.smtpUrl);
   return {
+    delivers: true,
     async send(m) {
       await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text });
     },

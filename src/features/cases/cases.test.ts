@@ -12,6 +12,7 @@ import { main } from '../../cli.ts';
 import { systemActor } from '../../platform/access/roles.ts';
 import { LOCKS } from '../../platform/locks.ts';
 import { createMailer } from '../../platform/mail.ts';
+import { createServices } from '../../services.ts';
 import { startEscalationSchedule } from './schedule.ts';
 import { londonDay } from './service.ts';
 
@@ -619,6 +620,28 @@ test('`warden escalate-overdue` without SMTP_URL refuses and records nothing, so
   assert.equal(sent.code, 0);
   assert.match(sent.out, new RegExp(`escalated ${w.c.reference} to 2 recipient`));
   await sink.waitFor(w.manager.user.email);
+});
+
+test('the service itself refuses to escalate when e-mail only reaches the log, and records nothing', async () => {
+  const w = await world();
+  await triaged(w);
+  await db.updateTable('case_investigations').set({ due_on: '2026-02-01' }).where('incident_id', '=', w.c.id).execute();
+  const logged: string[] = [];
+  const withoutMail = createServices(
+    t.db.app,
+    { sessionIdleMinutes: 60, sessionMaxHours: 12, dataDir },
+    { mailer: createMailer({}, (line) => logged.push(line)) },
+  );
+  assert.equal(withoutMail.cases.canEscalate, false);
+  assert.equal(t.services.cases.canEscalate, true);
+  await assert.rejects(withoutMail.cases.escalateOverdue(new Date(), systemActor), /SMTP_URL is not set.*nothing was escalated/);
+  assert.deepEqual(logged, []);
+  assert.equal(await auditCount('case.escalate_overdue', w.c.id), 0);
+  const run = await t.services.cases.escalateOverdue(new Date(), systemActor);
+  assert.ok(
+    run.escalated.some((e) => e.reference === w.c.reference),
+    'not marked escalated by the refused run',
+  );
 });
 
 test('every case form refuses an empty submission with the error summary, and writes nothing', async () => {

@@ -7,7 +7,7 @@ import { redactIncident } from '../../domain/personal-data.ts';
 import { authorize } from '../../platform/access/policy.ts';
 import { type Actor, type Role, systemActor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
-import { type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { conflict, type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { exclusively, LOCKS } from '../../platform/locks.ts';
 import type { Mailer } from '../../platform/mail.ts';
 import { inScope } from '../../platform/tenancy.ts';
@@ -65,6 +65,10 @@ export function londonDay(instant: Date, days = 0): string {
 }
 
 const CLOSED: IncidentStatus[] = ['closed', 'closed_nfa'];
+
+/** Why overdue work is not escalated without e-mail (`escalateOverdue`). */
+export const ESCALATION_NEEDS_MAIL =
+  'SMTP_URL is not set, so the e-mails could not be sent: nothing was escalated. Set SMTP_URL (and MAIL_FROM) and run it again.';
 
 export type CasesDeps = { mailer: Mailer; attachmentsDir: string; baseUrl?: string };
 
@@ -614,10 +618,15 @@ export function casesService(db: Database, deps: CasesDeps) {
      * `escalation_repeat_days` where the organisation set it). `warden start` runs it every hour
      * (schedule.ts); `warden escalate-overdue` runs it once, from cron say. The e-mail names the case reference
      * only: no personal data leaves Warden by e-mail. One run at a time across every Warden process: a run that
-     * finds another under way does nothing and answers `busy`, so no one is e-mailed twice.
+     * finds another under way does nothing and answers `busy`, so no one is e-mailed twice. Refused, with nothing
+     * recorded, when e-mail is not set up: the cases would be marked escalated while nobody was told.
      */
+    /** Whether overdue work can be escalated: only when e-mail reaches people (`SMTP_URL` is set). */
+    canEscalate: deps.mailer.delivers,
+
     async escalateOverdue(now: Date = new Date(), actor: Actor = systemActor) {
       if (actor.kind !== 'system') authorize(actor, 'case.manage');
+      if (!deps.mailer.delivers) throw conflict('mail', ESCALATION_NEEDS_MAIL);
       const run = await exclusively(db, LOCKS.escalateOverdue, () => escalate(now, actor));
       return run.ran ? { ...run.value, busy: false } : { escalated: [], busy: true };
     },
