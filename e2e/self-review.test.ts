@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import type { Actor } from '../src/platform/access/roles.ts';
 import { systemActor } from '../src/platform/access/roles.ts';
 import { BUNDLED_FRAMEWORKS } from '../src/standards/load.ts';
-import { commissioning, enableTotp, organisation, TEST_SECRET_KEY, user } from '../test/factories.ts';
+import { annualReport, commissioning, enableTotp, organisation, TEST_SECRET_KEY, user } from '../test/factories.ts';
 import { checkA11y, LIMIT, startHarness } from './harness.ts';
 import { HomePage, SignInPage, signIn, TwoFactorChallengePage } from './pages.ts';
 import { OversightPage, SelfReviewPage, SelfReviewsPage, SignOffPage } from './self-review-pages.ts';
@@ -217,22 +217,14 @@ test('the other self review pages pass axe too: comparison, reopening, import er
 
 test('the commissioner reads its provider’s signed annual report from the oversight pages', LIMIT, async () => {
   // A report the provider's SMD signed off last year (the signing journey is the LSMS and SMD test's above).
-  await h.db.owner
-    .insertInto('annual_reports')
-    .values({
-      org_id: trust.id,
-      year: 2024,
-      presented_on: '2025-05-20',
-      board_decision: 'approved',
-      board_minute: 'TB/25/031',
-      summary: 'Lone working and violence prevention were the year’s priorities.',
-      status: 'signed',
-      signed_by: smd.id,
-      signed_at: new Date('2025-05-21T10:00:00Z'),
-      created_by: lsms.id,
-      updated_by: lsms.id,
-    })
-    .execute();
+  await annualReport(h.db.owner, {
+    orgId: trust.id,
+    year: 2024,
+    presentedOn: '2025-05-20',
+    boardDecision: 'approved',
+    signedBy: smd.id,
+    summary: 'Lone working and violence prevention were the year’s priorities.',
+  });
   const page = await h.newPage();
   await signIn(page, commissioner.email);
   await page.getByRole('navigation').getByRole('link', { name: 'Oversight' }).click();

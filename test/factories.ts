@@ -205,6 +205,7 @@ export async function annualReport(
     presentedOn?: string | null;
     boardDecision?: 'approved' | 'approved_with_amendments' | 'not_approved' | null;
     signedBy?: string | null;
+    summary?: string;
   },
 ) {
   return db
@@ -214,6 +215,7 @@ export async function annualReport(
       year: o.year,
       presented_on: o.presentedOn ?? null,
       board_decision: o.boardDecision ?? null,
+      summary: o.summary ?? '',
       status: o.signedBy ? 'signed' : 'draft',
       signed_by: o.signedBy ?? null,
       signed_at: o.signedBy ? new Date() : null,
