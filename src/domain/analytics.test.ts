@@ -64,11 +64,17 @@ describe('rates per 1,000 staff (004 peer table)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 1, max: 2_000_000 }), (count, staff) => {
         const tenths = ratePer1000Tenths(count, staff) as number;
-        // |count × 10,000 / staff − tenths| ≤ ½, and a tie is rounded up
+        // −½ ≤ count × 10,000 / staff − tenths < ½: within half a tenth, and a tie is rounded up (so −½, never +½)
         const twice = 2 * count * 10_000 - 2 * tenths * staff;
-        return twice <= staff && twice > -staff;
+        return twice < staff && twice >= -staff;
       }),
     );
+  });
+
+  test('a tie far from the small examples still rounds up (73,313 among 70,240 staff is 1,043.75 per 1,000 → 1,043.8)', () => {
+    // found by the property above (seed 1614473342): 73,313 × 10,000 / 70,240 = 10,437.5 tenths exactly
+    assert.equal(ratePer1000Tenths(73_313, 70_240), 10_438);
+    assert.equal(ratePer1000(73_313, 70_240), 1043.8);
   });
 });
 
