@@ -396,6 +396,7 @@ describe('investigation log, redress, support', () => {
       supportOffered: 'Occupational health and TRiM',
       supportOfferedOn: '2026-11-21',
       supportTakenUp: 'yes',
+      supportTakenUpOn: '2026-11-22',
       acknowledgementSentOn: '2026-11-21',
       feedbackOn: '2026-11-23',
       feedbackSummary: 'The visitor received a written warning.',
@@ -673,4 +674,271 @@ test('the JSON API gives the SMD the case without personal data', async () => {
   assert.equal(body.personalData, false);
   const spec = (await w.specialist.client.get(`/api/v1/cases/${w.c.id}`)).json();
   assert.match(spec.report.narrative, /ward clerk/);
+});
+
+const ADVICE = {
+  adviceFrom: 'PC Jones, Testville police',
+  advice: 'Not in the public interest to prosecute',
+  noSanctionReasons: 'The visitor apologised in writing; first incident',
+};
+/** Triages the case, records the 002 std 4.2 advice and closes it. */
+async function closedCase(w: World, lessonsLearned = 'Review the visiting policy') {
+  await triaged(w);
+  const advice = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/no-sanction`, ADVICE);
+  assert.equal(advice.statusCode, 200, advice.body);
+  const closed = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/status`, {
+    to: 'closed',
+    statusReason: 'Investigation complete',
+    lessonsLearned,
+  });
+  assert.equal(closed.statusCode, 200, closed.body);
+}
+
+describe('a closed case (issue 4 item 5: changes after closure are status events)', () => {
+  test('refuses every write but victim support on the API, with a message to reopen it, and writes nothing', async () => {
+    const w = await world();
+    await closedCase(w);
+    const before = await row(w.c.id);
+    const outcomeBefore = await db.selectFrom('case_outcomes').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    const writes: [string, Record<string, unknown>][] = [
+      ['log', { kind: 'note', occurredOn: '2026-11-20', entryText: 'Late note' }],
+      ['sanctions', { sanction: 'caution', decidedOn: '2026-11-20', outcome: 'Cautioned', publicise: 'no', publicityReason: 'None' }],
+      ['no-sanction', { adviceFrom: 'Someone else', advice: 'Different advice', noSanctionReasons: 'Changed after closure' }],
+      ['redress', { soughtPence: 100, route: 'civil_recovery' }],
+      ['corrections', { narrative: 'Rewritten after closure', correctionReason: 'Because' }],
+    ];
+    for (const [path, body] of writes) {
+      const res = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/${path}`, body);
+      assert.equal(res.statusCode, 400, path);
+      assert.match(res.body, /This case is closed\. Reopen it first/, path);
+    }
+    const inv = await w.manager.client.json('POST', `/api/v1/cases/${w.c.id}/investigation`, { findings: 'After closure' });
+    assert.equal(inv.statusCode, 400);
+    assert.match(inv.body, /This case is closed/);
+    const file = await upload(w.specialist.client, w.c.id, 'corridor.png', PNG, 'image/png', `/api/v1/cases/${w.c.id}/attachments`);
+    assert.equal(file.statusCode, 400);
+    assert.match(file.body, /This case is closed/);
+
+    const after = await row(w.c.id);
+    assert.deepEqual([after.narrative, after.version, after.updated_at], [before.narrative, before.version, before.updated_at]);
+    for (const table of ['case_log_entries', 'case_sanctions', 'case_attachments'] as const) assert.equal(await count(table, w.c.id), 0, table);
+    assert.deepEqual(await db.selectFrom('case_outcomes').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow(), outcomeBefore);
+    const inv2 = await db.selectFrom('case_investigations').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.equal(inv2.findings, null);
+
+    // once reopened (a recorded status event), the log takes entries again
+    const reopen = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/status`, { to: 'under_investigation', statusReason: 'New evidence' });
+    assert.equal(reopen.statusCode, 200, reopen.body);
+    const log = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/log`, writes[0]?.[1]);
+    assert.equal(log.statusCode, 200, log.body);
+  });
+
+  test('the page hides the forms that would change it and shows the reason on a forced post', async () => {
+    const w = await world();
+    await closedCase(w);
+    const page = await w.specialist.client.get(`/cases/${w.c.id}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /This case is closed/);
+    for (const path of ['triage', 'correction', 'log', 'sanctions', 'no-sanction', 'redress', 'attachments'])
+      assert.doesNotMatch(page.body, new RegExp(`action="/cases/[^"]+/${path}"`), path);
+    // reopening and the victim support form stay
+    assert.match(page.body, /action="\/cases\/[^"]+\/status"/);
+    assert.match(page.body, /action="\/cases\/[^"]+\/support"/);
+    assert.doesNotMatch((await w.manager.client.get(`/cases/${w.c.id}`)).body, /action="\/cases\/[^"]+\/investigation"/);
+    const forced = await w.specialist.client.post(`/cases/${w.c.id}/sanctions`, {
+      sanction: 'caution',
+      decidedOn: '2026-11-20',
+      outcome: 'Cautioned',
+      publicise: 'no',
+      publicityReason: 'None',
+    });
+    assert.equal(forced.statusCode, 400);
+    assert.match(forced.body, /There is a problem/);
+    assert.match(forced.body, /This case is closed/);
+    assert.equal(await count('case_sanctions', w.c.id), 0);
+  });
+
+  test('000 §7.2.6: the outcome can still be fed back to the reporter after closure, audited', async () => {
+    const w = await world();
+    await closedCase(w);
+    const res = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/support`, {
+      feedbackOn: '2026-11-30',
+      feedbackSummary: 'The case was closed with police advice not to prosecute.',
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal((await row(w.c.id)).outcome_summary, 'The case was closed with police advice not to prosecute.');
+    assert.match((await w.reporter.client.get(`/incidents/mine/${w.c.id}`)).body, /police advice not to prosecute/);
+    assert.equal(await auditCount('case.support', w.c.id), 1);
+  });
+});
+
+describe('history is kept, not overwritten', () => {
+  test('002 std 4.2: each no-sanction advice is a new version; the latest is current, earlier ones shown and audited with content', async () => {
+    const w = await world();
+    await triaged(w);
+    const url = `/api/v1/cases/${w.c.id}/no-sanction`;
+    assert.equal((await w.specialist.client.json('POST', url, ADVICE)).statusCode, 200);
+    const second = { adviceFrom: 'Trust solicitor', advice: 'Civil route not proportionate', noSanctionReasons: 'Assailant has since died' };
+    assert.equal((await w.specialist.client.json('POST', url, second)).statusCode, 200);
+
+    const versions = await db
+      .withTables<{ case_no_sanction_advice: { incident_id: string; advice_from: string; created_at: Date } }>()
+      .selectFrom('case_no_sanction_advice')
+      .select(['advice_from'])
+      .where('incident_id', '=', w.c.id)
+      .orderBy('created_at')
+      .execute();
+    assert.deepEqual(
+      versions.map((v) => v.advice_from),
+      [ADVICE.adviceFrom, 'Trust solicitor'],
+    );
+    await assert.rejects(
+      db.withTables<{ case_no_sanction_advice: { incident_id: string } }>().deleteFrom('case_no_sanction_advice').where('incident_id', '=', w.c.id).execute(),
+      /append-only/,
+    );
+
+    const api = (await w.specialist.client.get(`/api/v1/cases/${w.c.id}`)).json();
+    assert.equal(api.noSanction.adviceFrom, 'Trust solicitor');
+    assert.deepEqual(
+      api.earlierNoSanction.map((x: { adviceFrom: string; reasons: string }) => [x.adviceFrom, x.reasons]),
+      [[ADVICE.adviceFrom, ADVICE.noSanctionReasons]],
+    );
+    const page = await w.specialist.client.get(`/cases/${w.c.id}`);
+    assert.match(page.body, /Earlier no-sanction advice/);
+    assert.match(page.body, /The visitor apologised in writing; first incident/);
+    assert.match(page.body, /Assailant has since died/);
+
+    const audits = await db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('action', '=', 'case.no_sanction')
+      .where('object_id', '=', w.c.id)
+      .orderBy('seq')
+      .execute();
+    const last = audits.at(-1)?.detail as { before: { reasons: string }; after: { reasons: string } };
+    assert.equal(last.before.reasons, ADVICE.noSanctionReasons);
+    assert.equal(last.after.reasons, 'Assailant has since died');
+  });
+
+  test('000 §6.1.5: reopening and closing again keeps the lessons learned at each closure', async () => {
+    const w = await world();
+    await closedCase(w, 'Review the visiting policy');
+    const status = `/api/v1/cases/${w.c.id}/status`;
+    assert.equal((await w.specialist.client.json('POST', status, { to: 'under_investigation', statusReason: 'New evidence' })).statusCode, 200);
+    const again = await w.specialist.client.json('POST', status, {
+      to: 'closed_nfa',
+      statusReason: 'Evidence reviewed',
+      lessonsLearned: 'Install a screen at the desk',
+    });
+    assert.equal(again.statusCode, 200, again.body);
+    assert.equal((await row(w.c.id)).lessons_learned, 'Install a screen at the desk');
+    const api = (await w.specialist.client.get(`/api/v1/cases/${w.c.id}`)).json();
+    assert.deepEqual(
+      api.lessons.map((l: { status: string; lessonsLearned: string }) => [l.status, l.lessonsLearned]),
+      [
+        ['closed', 'Review the visiting policy'],
+        ['closed_nfa', 'Install a screen at the desk'],
+      ],
+    );
+    const page = await w.specialist.client.get(`/cases/${w.c.id}`);
+    assert.match(page.body, /Review the visiting policy/);
+    assert.match(page.body, /Install a screen at the desk/);
+  });
+});
+
+describe('API updates keep what they are not sent (issue 4 items 9, 10)', () => {
+  test('support: fields not sent keep their values, the reporter still sees the support offered, null clears one field', async () => {
+    const w = await world();
+    const url = `/api/v1/cases/${w.c.id}/support`;
+    const first = await w.specialist.client.json('POST', url, {
+      supportOffered: 'Occupational health and TRiM',
+      supportOfferedOn: '2026-11-21',
+      acknowledgementSentOn: '2026-11-21',
+    });
+    assert.equal(first.statusCode, 200, first.body);
+    const feedback = await w.specialist.client.json('POST', url, { feedbackOn: '2026-11-23', feedbackSummary: 'A written warning was given.' });
+    assert.equal(feedback.statusCode, 200, feedback.body);
+    const o = await db.selectFrom('case_outcomes').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.deepEqual(
+      [o.support_offered, o.support_offered_on, o.acknowledgement_sent_on, o.feedback_on, o.feedback_summary],
+      ['Occupational health and TRiM', '2026-11-21', '2026-11-21', '2026-11-23', 'A written warning was given.'],
+    );
+    assert.match((await row(w.c.id)).support_offered ?? '', /Occupational health and TRiM/);
+    assert.match((await w.reporter.client.get(`/incidents/mine/${w.c.id}`)).body, /Occupational health and TRiM/);
+
+    const cleared = await w.specialist.client.json('POST', url, { acknowledgementSentOn: null });
+    assert.equal(cleared.statusCode, 200, cleared.body);
+    const o2 = await db.selectFrom('case_outcomes').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.deepEqual([o2.acknowledgement_sent_on, o2.support_offered, o2.feedback_on], [null, 'Occupational health and TRiM', '2026-11-23']);
+    const audits = await db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('action', '=', 'case.support')
+      .where('object_id', '=', w.c.id)
+      .orderBy('seq')
+      .execute();
+    const last = audits.at(-1)?.detail as { before: Record<string, unknown>; after: Record<string, unknown> };
+    assert.equal(last.before.acknowledgementSentOn, '2026-11-21');
+    assert.equal(last.after.acknowledgementSentOn, null);
+  });
+
+  test('redress and the investigation: a partial update keeps the rest', async () => {
+    const w = await world();
+    await triaged(w);
+    const redress = `/api/v1/cases/${w.c.id}/redress`;
+    assert.equal((await w.specialist.client.json('POST', redress, { soughtPence: 25000, route: 'civil_recovery' })).statusCode, 200);
+    const more = await w.specialist.client.json('POST', redress, { recoveredPence: 10000 });
+    assert.equal(more.statusCode, 200, more.body);
+    const o = await db.selectFrom('case_outcomes').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.deepEqual([o.redress_sought_pence, o.redress_recovered_pence, o.redress_route], [25000, 10000, 'civil_recovery']);
+
+    const inv = `/api/v1/cases/${w.c.id}/investigation`;
+    assert.equal((await w.manager.client.json('POST', inv, { findings: 'Frustrated by waiting', actionsTaken: 'Signage' })).statusCode, 200);
+    const done = await w.manager.client.json('POST', inv, { welfareSupport: 'OH referral', complete: 'yes' });
+    assert.equal(done.statusCode, 200, done.body);
+    const i = await db.selectFrom('case_investigations').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.deepEqual([i.findings, i.actions_taken, i.welfare_support], ['Frustrated by waiting', 'Signage', 'OH referral']);
+    assert.ok(i.completed_at);
+  });
+
+  test('item 10: support taken up needs its date, which the page and API show', async () => {
+    const w = await world();
+    const url = `/api/v1/cases/${w.c.id}/support`;
+    const bare = await w.specialist.client.json('POST', url, { supportOffered: 'TRiM', supportOfferedOn: '2026-11-21', supportTakenUp: 'yes' });
+    assert.equal(bare.statusCode, 400);
+    assert.match(bare.body, /supportTakenUpOn/);
+    assert.equal(await count('case_outcomes', w.c.id), 0);
+    const page = await w.specialist.client.post(`/cases/${w.c.id}/support`, {
+      supportOffered: 'TRiM',
+      supportOfferedOn: '2026-11-21',
+      supportTakenUp: 'yes',
+      supportTakenUpOn: '',
+    });
+    assert.equal(page.statusCode, 400);
+    assert.match(page.body, /href="#supportTakenUpOn"/);
+    const ok = await w.specialist.client.json('POST', url, {
+      supportOffered: 'TRiM',
+      supportOfferedOn: '2026-11-21',
+      supportTakenUp: 'yes',
+      supportTakenUpOn: '2026-11-24',
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.equal((await w.specialist.client.get(`/api/v1/cases/${w.c.id}`)).json().support.supportTakenUpOn, '2026-11-24');
+    assert.match((await w.specialist.client.get(`/cases/${w.c.id}`)).body, /Yes, on 2026-11-24/);
+  });
+});
+
+test('003 §2.2.3.7: the case page shows the LSMS that a report was late, and why', async () => {
+  const w = await world();
+  const late = await incident(db, { orgId: w.org.id, reportedBy: w.reporter.user.id, late: true });
+  await db
+    .updateTable('incidents')
+    .set({ late_reason: 'Submitted 3 days after the incident, more than 24 hours (003 §2.2.3.7)' })
+    .where('id', '=', late.id)
+    .execute();
+  const page = await w.specialist.client.get(`/cases/${late.id}`);
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /Reported late/);
+  assert.match(page.body, /Yes: Submitted 3 days after the incident/);
+  assert.match((await w.specialist.client.get(`/cases/${w.c.id}`)).body, /Reported late[\s\S]{0,200}No/);
 });

@@ -1,5 +1,30 @@
-import { sql } from 'kysely';
+import { type Generated, sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
+
+/** Tables and columns of migration 20261207100000-CaseOutcomeHistory (typed here, beside their only user). */
+type HistoryTables = {
+  case_no_sanction_advice: {
+    id: Generated<string>;
+    org_id: string;
+    incident_id: string;
+    advice_from: string;
+    advice: string;
+    reasons: string;
+    recorded_by: string | null;
+    created_at: Generated<Date>;
+  };
+  case_closures: {
+    id: Generated<string>;
+    org_id: string;
+    incident_id: string;
+    to_status: string;
+    reason: string | null;
+    lessons_learned: string;
+    closed_by: string | null;
+    closed_at: Generated<Date>;
+  };
+};
+const history = (tx: Tx) => tx.withTables<HistoryTables>();
 
 /** The only code of case management that touches Kysely. Every query runs in a scoped transaction (tenancy.ts). */
 export const casesRepository = {
@@ -134,8 +159,51 @@ export const casesRepository = {
       .returning('id')
       .executeTakeFirstOrThrow();
   },
-  outcome(tx: Tx, orgId: string, id: string) {
-    return tx.selectFrom('case_outcomes').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).executeTakeFirst();
+  async outcome(tx: Tx, orgId: string, id: string) {
+    const row = await tx.selectFrom('case_outcomes').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).executeTakeFirst();
+    return row as (typeof row & { support_taken_up_on: string | null }) | undefined;
+  },
+  /** Every version of the `002 std 4.2` no-sanction advice, oldest first: the last is the current one. */
+  noSanctionHistory(tx: Tx, orgId: string, id: string) {
+    return history(tx)
+      .selectFrom('case_no_sanction_advice')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('incident_id', '=', id)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  },
+  insertNoSanction(tx: Tx, v: { orgId: string; incidentId: string; adviceFrom: string; advice: string; reasons: string; recordedBy: string }) {
+    return history(tx)
+      .insertInto('case_no_sanction_advice')
+      .values({ org_id: v.orgId, incident_id: v.incidentId, advice_from: v.adviceFrom, advice: v.advice, reasons: v.reasons, recorded_by: v.recordedBy })
+      .returning(['id', 'created_at'])
+      .executeTakeFirstOrThrow();
+  },
+  /** Each closure of the case with its lessons learned (`000 §6.1.5`), oldest first. */
+  closures(tx: Tx, orgId: string, id: string) {
+    return history(tx)
+      .selectFrom('case_closures')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('incident_id', '=', id)
+      .orderBy('closed_at')
+      .orderBy('id')
+      .execute();
+  },
+  insertClosure(tx: Tx, v: { orgId: string; incidentId: string; toStatus: string; reason: string | null; lessonsLearned: string; closedBy: string }) {
+    return history(tx)
+      .insertInto('case_closures')
+      .values({
+        org_id: v.orgId,
+        incident_id: v.incidentId,
+        to_status: v.toStatus,
+        reason: v.reason,
+        lessons_learned: v.lessonsLearned,
+        closed_by: v.closedBy,
+      })
+      .execute();
   },
   upsertOutcome(tx: Tx, orgId: string, id: string, set: Record<string, unknown>) {
     return tx

@@ -59,9 +59,21 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
         values,
         errors: extra.errors,
         // the incidents presenter, with what this viewer may not see marked as hidden
-        reportRows: summaryRows({ ...c.report, narrative: c.report.narrative ?? 'Hidden: personal data' } as Parameters<typeof summaryRows>[0]).filter(
-          (r) => r.key.text !== 'Your shift ends',
-        ),
+        reportRows: caseReportRows(c),
+        lessonRows: c.lessons.map((l) => [
+          { text: l.closedAt ? whenText(l.closedAt) : 'Not recorded' },
+          { text: l.statusLabel ?? 'Closed' },
+          { text: l.by ?? 'Not recorded' },
+          { text: l.lessonsLearned },
+        ]),
+        noSanctionRecorded: c.noSanction ? `${whenText(c.noSanction.at)} by ${c.noSanction.by}` : '',
+        earlierAdviceRows: c.earlierNoSanction.map((x) => [
+          { text: whenText(x.at) },
+          { text: x.by },
+          { text: x.adviceFrom ?? '' },
+          { text: x.advice ?? '' },
+          { text: x.reasons },
+        ]),
         history: c.history.map((h) => [{ text: whenText(h.at) }, { text: h.toLabel }, { text: h.by }, { text: h.reason ?? '' }]),
         versions: c.versions.map((x) => [{ text: String(x.version) }, { text: whenText(x.changedAt) }, { text: x.by }, { text: x.reason }]),
         logRows: c.log.map((l) => [
@@ -113,6 +125,23 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
       },
       code,
     );
+  }
+  /**
+   * The report as the case page shows it: the incidents presenter, with what this viewer may not see marked as
+   * hidden, the shift row worded for the LSMS, and whether (and why) the report was late (`003 §2.2.3.7`).
+   */
+  function caseReportRows(c: Awaited<ReturnType<CasesService['get']>>) {
+    const rows = summaryRows({ ...c.report, narrative: c.report.narrative ?? 'Hidden: personal data' } as Parameters<typeof summaryRows>[0]);
+    const out: typeof rows = [];
+    for (const r of rows) {
+      out.push(r.key.text === 'Your shift ends' ? { ...r, key: { text: "Reporter's shift ends" } } : r);
+      if (r.key.text === 'When it happened')
+        out.push({
+          key: { text: 'Reported late' },
+          value: { text: c.report.late ? `Yes: ${c.report.lateReason ?? 'reason not recorded'}` : 'No' },
+        });
+    }
+    return out;
   }
   const statusText: Record<string, string> = {
     under_investigation: 'Under investigation',

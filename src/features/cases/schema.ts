@@ -138,7 +138,8 @@ export const support = z
   .object({
     supportOffered: optionalText(4000),
     supportOfferedOn: optionalDay('Enter the date support was offered'),
-    supportTakenUp: z.preprocess(blankToUndefined, z.enum(['yes', 'no']).optional()),
+    supportTakenUp: z.preprocess(blankToUndefined, z.enum(['yes', 'no'], { error: 'Select whether the support was taken up' }).optional()),
+    supportTakenUpOn: optionalDay('Enter the date the support was taken up'),
     acknowledgementSentOn: optionalDay('Enter the date the acknowledgement was sent'),
     feedbackOn: optionalDay('Enter the date the outcome was fed back'),
     feedbackSummary: optionalText(4000),
@@ -146,6 +147,9 @@ export const support = z
   .superRefine((v, ctx) => {
     if (v.supportOffered && !v.supportOfferedOn) ctx.addIssue({ code: 'custom', path: ['supportOfferedOn'], message: 'Enter the date support was offered' });
     if (v.supportOfferedOn && !v.supportOffered) ctx.addIssue({ code: 'custom', path: ['supportOffered'], message: 'Enter the support offered' });
+    // issue 4 item 10: support taken up, with its date
+    if (v.supportTakenUp === 'yes' && !v.supportTakenUpOn)
+      ctx.addIssue({ code: 'custom', path: ['supportTakenUpOn'], message: 'Enter the date the support was taken up' });
     if (v.feedbackSummary && !v.feedbackOn) ctx.addIssue({ code: 'custom', path: ['feedbackOn'], message: 'Enter the date the outcome was fed back' });
     if (v.feedbackOn && !v.feedbackSummary) ctx.addIssue({ code: 'custom', path: ['feedbackSummary'], message: 'Enter the outcome fed back to the reporter' });
   });

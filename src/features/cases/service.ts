@@ -72,6 +72,25 @@ export const ESCALATION_NEEDS_MAIL =
 
 export type CasesDeps = { mailer: Mailer; attachmentsDir: string; baseUrl?: string };
 
+/** Why a write to a closed case is refused: reopening (closed → under investigation, with a reason) exists. */
+export const CLOSED_CASE = 'This case is closed. Reopen it first (change its status to under investigation, with the reason) to change it.';
+
+/**
+ * An API update that keeps what it is not told about: a field not sent keeps its stored value, a field sent as
+ * null (or blank) clears it. Web forms send every field pre-filled, so for them this changes nothing. The result
+ * is validated as a whole, so rules across fields (a date with the support offered) see the stored values too.
+ */
+function keepUnsent(raw: unknown, stored: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(stored)) if (v !== null && v !== undefined) out[k] = v;
+  const sent = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  for (const [k, v] of Object.entries(sent)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
 /** What a case looked like before a correction: its report columns, kept in `incident_versions`. */
 function snapshot(row: Record<string, unknown>) {
   const { search: _s, site_name: _a, department_name: _b, ...rest } = row;
@@ -106,6 +125,14 @@ export function casesService(db: Database, deps: CasesDeps) {
   }
   const caseAudit = (tx: Tx, a: Member, action: string, id: string, detailValue: Record<string, unknown>) =>
     audit(tx, a, { action, orgId: a.orgId, objectType: 'incident', objectId: id, detail: detailValue });
+  /**
+   * A closed case is not written to (issue 4 item 5: changes are status events): what was checked at closure (a
+   * sanction, or the `002 std 4.2` advice and reasons) must not change without reopening, which is recorded.
+   * `field` is the form field the message is shown against.
+   */
+  const refuseIfClosed = (row: { status: string }, field: string) => {
+    if (CLOSED.includes(row.status as IncidentStatus)) throw invalid([{ field, message: CLOSED_CASE }]);
+  };
 
   /** Runs a write on a case the security team manages. */
   function manage<T>(actor: Actor | null, id: string, fn: (tx: Tx, a: Member, row: NonNullable<Awaited<ReturnType<typeof repo.find>>>) => Promise<T>) {
@@ -122,7 +149,7 @@ export function casesService(db: Database, deps: CasesDeps) {
       const a = member(actor, 'case.read');
       return inScope(db, { orgId: a.orgId }, async (tx) => {
         const row = await readable(tx, a, id);
-        const [people, events, versions, inv, log, attachments, sanctions, outcome, settings] = await Promise.all([
+        const [people, events, versions, inv, log, attachments, sanctions, outcome, settings, adviceHistory, closures] = await Promise.all([
           incidentsRepository.people(tx, a.orgId, id),
           repo.events(tx, a.orgId, id),
           repo.versions(tx, a.orgId, id),
@@ -132,6 +159,8 @@ export function casesService(db: Database, deps: CasesDeps) {
           repo.sanctions(tx, a.orgId, id),
           repo.outcome(tx, a.orgId, id),
           repo.settings(tx, a.orgId),
+          repo.noSanctionHistory(tx, a.orgId, id),
+          repo.closures(tx, a.orgId, id),
         ]);
         const fields = await personalAccess(tx, a, {
           id,
@@ -146,6 +175,8 @@ export function casesService(db: Database, deps: CasesDeps) {
           ...versions.map((v) => v.changed_by),
           ...log.map((l) => l.author_id),
           ...attachments.map((x) => x.uploaded_by),
+          ...adviceHistory.map((x) => x.recorded_by),
+          ...closures.map((x) => x.closed_by),
           inv?.manager_id,
         ].filter((x): x is string => !!x);
         const names = new Map((await repo.userNames(tx, [...new Set(ids)])).map((u) => [u.id, u.name]));
@@ -153,6 +184,35 @@ export function casesService(db: Database, deps: CasesDeps) {
         const canManage = has(a, 'security_specialist');
         const status = row.status as IncidentStatus;
         const today = londonDay(new Date());
+        const open = !CLOSED.includes(status);
+        // 002 std 4.2: every version of the advice, oldest first; the last is the current one. A case written
+        // before the history existed (or by the demo seed) has only the copy in case_outcomes.
+        const advice = adviceHistory.length
+          ? adviceHistory.map((x) => ({ adviceFrom: x.advice_from, advice: x.advice, reasons: x.reasons, by: nameOf(x.recorded_by), at: x.created_at }))
+          : outcome?.no_sanction_reasons
+            ? [
+                {
+                  adviceFrom: outcome.no_sanction_advice_from,
+                  advice: outcome.no_sanction_advice,
+                  reasons: outcome.no_sanction_reasons,
+                  by: nameOf(outcome.updated_by),
+                  at: outcome.updated_at,
+                },
+              ]
+            : [];
+        // 000 §6.1.5: the lessons learned at each closure, oldest first (likewise, older cases have only the latest)
+        const lessons = closures.length
+          ? closures.map((x) => ({
+              closedAt: x.closed_at,
+              status: x.to_status,
+              statusLabel: STATUS_LABELS[x.to_status as IncidentStatus],
+              by: nameOf(x.closed_by),
+              reason: x.reason,
+              lessonsLearned: x.lessons_learned,
+            }))
+          : row.lessons_learned
+            ? [{ closedAt: row.closed_at, status: null, statusLabel: null, by: null, reason: null, lessonsLearned: row.lessons_learned }]
+            : [];
         return {
           id,
           reference: row.reference,
@@ -163,7 +223,9 @@ export function casesService(db: Database, deps: CasesDeps) {
           severity: row.severity,
           severityLabel: row.severity ? SEVERITY_LABELS[row.severity as keyof typeof SEVERITY_LABELS] : null,
           version: row.version,
+          open,
           lessonsLearned: row.lessons_learned,
+          lessons,
           personalData: personal,
           report: redactIncident(detail(row, people, events), fields),
           allowedTransitions: canManage
@@ -225,9 +287,8 @@ export function casesService(db: Database, deps: CasesDeps) {
             publicise: s.publicise,
             publicityReason: s.publicity_reason,
           })),
-          noSanction: outcome?.no_sanction_reasons
-            ? { adviceFrom: outcome.no_sanction_advice_from, advice: outcome.no_sanction_advice, reasons: outcome.no_sanction_reasons }
-            : null,
+          noSanction: advice.at(-1) ?? null,
+          earlierNoSanction: advice.slice(0, -1).reverse(),
           redress:
             outcome?.redress_route != null
               ? {
@@ -241,12 +302,13 @@ export function casesService(db: Database, deps: CasesDeps) {
             supportOffered: outcome?.support_offered ?? null,
             supportOfferedOn: outcome?.support_offered_on ?? null,
             supportTakenUp: outcome?.support_taken_up ?? null,
+            supportTakenUpOn: outcome?.support_taken_up_on ?? null,
             acknowledgementSentOn: outcome?.acknowledgement_sent_on ?? null,
             feedbackOn: outcome?.feedback_on ?? null,
             feedbackSummary: outcome?.feedback_summary ?? null,
           },
           canManage,
-          canInvestigate: has(a, 'manager') && row.assigned_manager_id === a.userId && !inv?.completed_at,
+          canInvestigate: open && has(a, 'manager') && row.assigned_manager_id === a.userId && !inv?.completed_at,
           managers: canManage ? await repo.usersWithRole(tx, a.orgId, 'manager') : [],
           defaultDueOn: londonDay(new Date(), settings?.investigation_days ?? DEFAULT_INVESTIGATION_DAYS),
         };
@@ -291,7 +353,22 @@ export function casesService(db: Database, deps: CasesDeps) {
           ...(reopening ? { closed_at: null } : {}),
         });
         await repo.insertEvent(tx, { orgId: a.orgId, incidentId: id, actorId: a.userId, from, to, reason: input.statusReason ?? null });
-        await caseAudit(tx, a, 'case.status_change', id, { reference: row.reference, from, to });
+        // each closure keeps its own lessons: reopening and closing again adds, never overwrites (000 §6.1.5)
+        if (closing && input.lessonsLearned)
+          await repo.insertClosure(tx, {
+            orgId: a.orgId,
+            incidentId: id,
+            toStatus: to,
+            reason: input.statusReason ?? null,
+            lessonsLearned: input.lessonsLearned,
+            closedBy: a.userId,
+          });
+        await caseAudit(tx, a, 'case.status_change', id, {
+          reference: row.reference,
+          from,
+          to,
+          ...(closing ? { lessonsLearned: input.lessonsLearned } : {}),
+        });
         return { status: to };
       });
     },
@@ -355,6 +432,7 @@ export function casesService(db: Database, deps: CasesDeps) {
     /** Corrects the narrative: the report as it was is kept as a version, with who, when and why. */
     async correct(actor: Actor | null, id: string, raw: unknown) {
       return manage(actor, id, async (tx, a, row) => {
+        refuseIfClosed(row, 'narrative');
         const input = parse(correction, raw);
         await repo.insertVersion(tx, {
           orgId: a.orgId,
@@ -376,20 +454,33 @@ export function casesService(db: Database, deps: CasesDeps) {
       return inScope(db, { orgId: a.orgId }, async (tx) => {
         const row = await repo.find(tx, a.orgId, id, true);
         if (!row || row.assigned_manager_id !== a.userId) throw notFound('case');
-        const input = parse(investigation, raw);
         const inv = await repo.investigation(tx, a.orgId, id);
         if (!inv || inv.manager_id !== a.userId) throw notFound('case');
+        refuseIfClosed(row, 'findings');
         if (inv.completed_at) throw invalid([{ field: 'findings', message: 'This investigation has been completed and can no longer be changed' }]);
+        const before = {
+          findings: inv.findings,
+          contributingFactors: inv.contributing_factors,
+          actionsTaken: inv.actions_taken,
+          welfareSupport: inv.welfare_support,
+        };
+        const input = parse(investigation, keepUnsent(raw, before));
         const complete = input.complete === 'yes';
         if (complete && !input.findings) throw invalid([{ field: 'findings', message: 'Enter the findings before completing the investigation' }]);
-        await repo.updateInvestigation(tx, a.orgId, id, {
+        const after = {
           findings: input.findings ?? null,
-          contributing_factors: input.contributingFactors ?? null,
-          actions_taken: input.actionsTaken ?? null,
-          welfare_support: input.welfareSupport ?? null,
+          contributingFactors: input.contributingFactors ?? null,
+          actionsTaken: input.actionsTaken ?? null,
+          welfareSupport: input.welfareSupport ?? null,
+        };
+        await repo.updateInvestigation(tx, a.orgId, id, {
+          findings: after.findings,
+          contributing_factors: after.contributingFactors,
+          actions_taken: after.actionsTaken,
+          welfare_support: after.welfareSupport,
           ...(complete ? { completed_at: new Date(), completed_by: a.userId } : {}),
         });
-        await caseAudit(tx, a, complete ? 'case.investigation_complete' : 'case.investigation_update', id, { reference: row.reference });
+        await caseAudit(tx, a, complete ? 'case.investigation_complete' : 'case.investigation_update', id, { reference: row.reference, before, after });
         return { completed: complete };
       });
     },
@@ -397,6 +488,7 @@ export function casesService(db: Database, deps: CasesDeps) {
     /** Appends to the LSMS investigation log (never changed or deleted). */
     async addLogEntry(actor: Actor | null, id: string, raw: unknown) {
       return manage(actor, id, async (tx, a, row) => {
+        refuseIfClosed(row, 'kind');
         const input = parse(logEntry, raw);
         const r = await repo.insertLog(tx, {
           org_id: a.orgId,
@@ -417,6 +509,7 @@ export function casesService(db: Database, deps: CasesDeps) {
     /** Records a sanction with its outcome and publicity decision (`002 std 4.2`; `003 §6.4–6.5`). */
     async addSanction(actor: Actor | null, id: string, raw: unknown) {
       return manage(actor, id, async (tx, a, row) => {
+        refuseIfClosed(row, 'sanction');
         const input = parse(sanctionSchema, raw);
         const r = await repo.insertSanction(tx, {
           org_id: a.orgId,
@@ -434,17 +527,38 @@ export function casesService(db: Database, deps: CasesDeps) {
       });
     },
 
-    /** `002 std 4.2`: where no sanction is applied, the advice received (and from whom) and the reasons. */
+    /**
+     * `002 std 4.2`: where no sanction is applied, the advice received (and from whom) and the reasons. Each save is
+     * a new version (append-only); earlier ones stay visible. The latest is also copied to case_outcomes, which
+     * the closing check and older readers use.
+     */
     async recordNoSanction(actor: Actor | null, id: string, raw: unknown) {
       return manage(actor, id, async (tx, a, row) => {
+        refuseIfClosed(row, 'adviceFrom');
         const input = parse(noSanction, raw);
+        const previous = await repo.outcome(tx, a.orgId, id);
+        const version = await repo.insertNoSanction(tx, {
+          orgId: a.orgId,
+          incidentId: id,
+          adviceFrom: input.adviceFrom,
+          advice: input.advice,
+          reasons: input.noSanctionReasons,
+          recordedBy: a.userId,
+        });
         await repo.upsertOutcome(tx, a.orgId, id, {
           no_sanction_advice_from: input.adviceFrom,
           no_sanction_advice: input.advice,
           no_sanction_reasons: input.noSanctionReasons,
           updated_by: a.userId,
         });
-        await caseAudit(tx, a, 'case.no_sanction', id, { reference: row.reference });
+        await caseAudit(tx, a, 'case.no_sanction', id, {
+          reference: row.reference,
+          version: version.id,
+          before: previous?.no_sanction_reasons
+            ? { adviceFrom: previous.no_sanction_advice_from, advice: previous.no_sanction_advice, reasons: previous.no_sanction_reasons }
+            : null,
+          after: { adviceFrom: input.adviceFrom, advice: input.advice, reasons: input.noSanctionReasons },
+        });
         return { ok: true as const };
       });
     },
@@ -452,19 +566,22 @@ export function casesService(db: Database, deps: CasesDeps) {
     /** Redress: amounts in pence, and the route. */
     async recordRedress(actor: Actor | null, id: string, raw: unknown) {
       return manage(actor, id, async (tx, a, row) => {
-        const input = parse(redress, raw);
+        refuseIfClosed(row, 'soughtPence');
+        const o = await repo.outcome(tx, a.orgId, id);
+        const before = {
+          soughtPence: o?.redress_sought_pence ?? null,
+          recoveredPence: o?.redress_recovered_pence ?? null,
+          route: o?.redress_route ?? null,
+        };
+        const input = parse(redress, keepUnsent(raw, before));
+        const after = { soughtPence: input.soughtPence ?? null, recoveredPence: input.recoveredPence ?? null, route: input.route };
         await repo.upsertOutcome(tx, a.orgId, id, {
-          redress_sought_pence: input.soughtPence ?? null,
-          redress_recovered_pence: input.recoveredPence ?? null,
-          redress_route: input.route,
+          redress_sought_pence: after.soughtPence,
+          redress_recovered_pence: after.recoveredPence,
+          redress_route: after.route,
           updated_by: a.userId,
         });
-        await caseAudit(tx, a, 'case.redress', id, {
-          reference: row.reference,
-          route: input.route,
-          soughtPence: input.soughtPence,
-          recoveredPence: input.recoveredPence,
-        });
+        await caseAudit(tx, a, 'case.redress', id, { reference: row.reference, before, after });
         return { ok: true as const };
       });
     },
@@ -472,29 +589,49 @@ export function casesService(db: Database, deps: CasesDeps) {
     /**
      * Victim support and feedback (`000` Appendix 1, `003 §7.5`). The support offered and the outcome fed back are
      * also written to the report, where the reporter sees them on their own page (`000 §7.2.6`).
+     *
+     * Allowed on a closed case too, unlike every other write: the outcome is fed back to the victim after the case
+     * is decided (`000 §7.2.6`), and support may be taken up later; none of it is what closure checked (a sanction
+     * or the `002 std 4.2` advice), and each change is audited with what it replaced.
      */
     async recordSupport(actor: Actor | null, id: string, raw: unknown) {
       return manage(actor, id, async (tx, a, row) => {
-        const input = parse(support, raw);
+        const o = await repo.outcome(tx, a.orgId, id);
+        const before = {
+          supportOffered: o?.support_offered ?? null,
+          supportOfferedOn: o?.support_offered_on ?? null,
+          supportTakenUp: o?.support_taken_up == null ? null : o.support_taken_up ? 'yes' : 'no',
+          supportTakenUpOn: o?.support_taken_up_on ?? null,
+          acknowledgementSentOn: o?.acknowledgement_sent_on ?? null,
+          feedbackOn: o?.feedback_on ?? null,
+          feedbackSummary: o?.feedback_summary ?? null,
+        };
+        const input = parse(support, keepUnsent(raw, before));
+        const after = {
+          supportOffered: input.supportOffered ?? null,
+          supportOfferedOn: input.supportOfferedOn ?? null,
+          supportTakenUp: input.supportTakenUp ?? null,
+          // the date belongs to "taken up: yes" only
+          supportTakenUpOn: input.supportTakenUp === 'yes' ? (input.supportTakenUpOn ?? null) : null,
+          acknowledgementSentOn: input.acknowledgementSentOn ?? null,
+          feedbackOn: input.feedbackOn ?? null,
+          feedbackSummary: input.feedbackSummary ?? null,
+        };
         await repo.upsertOutcome(tx, a.orgId, id, {
-          support_offered: input.supportOffered ?? null,
-          support_offered_on: input.supportOfferedOn ?? null,
-          support_taken_up: input.supportTakenUp === undefined ? null : input.supportTakenUp === 'yes',
-          acknowledgement_sent_on: input.acknowledgementSentOn ?? null,
-          feedback_on: input.feedbackOn ?? null,
-          feedback_summary: input.feedbackSummary ?? null,
+          support_offered: after.supportOffered,
+          support_offered_on: after.supportOfferedOn,
+          support_taken_up: after.supportTakenUp === null ? null : after.supportTakenUp === 'yes',
+          support_taken_up_on: after.supportTakenUpOn,
+          acknowledgement_sent_on: after.acknowledgementSentOn,
+          feedback_on: after.feedbackOn,
+          feedback_summary: after.feedbackSummary,
           updated_by: a.userId,
         });
         await repo.updateIncident(tx, a.orgId, id, {
-          support_offered: input.supportOffered ? `${input.supportOffered} (offered ${input.supportOfferedOn})` : null,
-          outcome_summary: input.feedbackSummary ?? null,
+          support_offered: after.supportOffered ? `${after.supportOffered} (offered ${after.supportOfferedOn})` : null,
+          outcome_summary: after.feedbackSummary,
         });
-        await caseAudit(tx, a, 'case.support', id, {
-          reference: row.reference,
-          supportOffered: !!input.supportOffered,
-          acknowledged: !!input.acknowledgementSentOn,
-          fedBack: !!input.feedbackOn,
-        });
+        await caseAudit(tx, a, 'case.support', id, { reference: row.reference, before, after });
         return { ok: true as const };
       });
     },
@@ -522,6 +659,7 @@ export function casesService(db: Database, deps: CasesDeps) {
       const description = typeof raw.description === 'string' && raw.description.trim() ? raw.description.trim().slice(0, 500) : null;
       return inScope(db, { orgId: a.orgId }, async (tx) => {
         const row = await managed(tx, a, id);
+        refuseIfClosed(row, 'file');
         if (problems.length || !file) throw invalid(problems);
         const attachmentId = randomUUID();
         const dir = join(deps.attachmentsDir, a.orgId);
