@@ -942,3 +942,93 @@ test('003 §2.2.3.7: the case page shows the LSMS that a report was late, and wh
   assert.match(page.body, /Yes: Submitted 3 days after the incident/);
   assert.match((await w.specialist.client.get(`/cases/${w.c.id}`)).body, /Reported late[\s\S]{0,200}No/);
 });
+
+describe('re-triage keeps the earlier assignment (issue 4 items 5, 6)', () => {
+  const history = () =>
+    db.withTables<{
+      case_investigation_history: { incident_id: string; manager_id: string; due_on: string; findings: string | null; reason: string; replaced_at: Date };
+    }>();
+
+  test('changing the manager or the due date needs a reason; the earlier assignment is kept and the history says so', async () => {
+    const w = await world();
+    await triaged(w);
+    const first = await row(w.c.id);
+    const url = `/api/v1/cases/${w.c.id}/triage`;
+    // the same triage again, due date not given: keeps the due date, needs no reason, records nothing new
+    const same = await w.specialist.client.json('POST', url, triageBody(w, { severity: 'high' }));
+    assert.equal(same.statusCode, 200, same.body);
+    assert.equal((await row(w.c.id)).investigation_due_on, first.investigation_due_on);
+    assert.equal(await count('incident_events', w.c.id), 1);
+
+    const later = londonDay(new Date(), 30);
+    const noReason = await w.specialist.client.json('POST', url, triageBody(w, { dueOn: later }));
+    assert.equal(noReason.statusCode, 400);
+    assert.match(noReason.body, /assignmentReason/);
+    const swapNoReason = await w.specialist.client.json('POST', url, triageBody(w, { managerId: w.otherManager.user.id }));
+    assert.equal(swapNoReason.statusCode, 400);
+    assert.match(swapNoReason.body, /another manager/);
+    assert.equal((await row(w.c.id)).assigned_manager_id, w.manager.user.id);
+
+    await w.manager.client.json('POST', `/api/v1/cases/${w.c.id}/investigation`, { findings: 'Started: spoke to the clerk' });
+    const swap = await w.specialist.client.json(
+      'POST',
+      url,
+      triageBody(w, { managerId: w.otherManager.user.id, dueOn: later, assignmentReason: 'Mo is on long-term leave' }),
+    );
+    assert.equal(swap.statusCode, 200, swap.body);
+    const kept = await history().selectFrom('case_investigation_history').selectAll().where('incident_id', '=', w.c.id).execute();
+    assert.deepEqual(
+      kept.map((k) => [k.manager_id, k.due_on, k.findings, k.reason]),
+      [[w.manager.user.id, first.investigation_due_on, 'Started: spoke to the clerk', 'Mo is on long-term leave']],
+    );
+    const inv = await db.selectFrom('case_investigations').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.deepEqual([inv.manager_id, inv.due_on, inv.findings], [w.otherManager.user.id, later, 'Started: spoke to the clerk']);
+    const last = await db.selectFrom('incident_events').selectAll().where('incident_id', '=', w.c.id).orderBy('at', 'desc').executeTakeFirstOrThrow();
+    assert.deepEqual([last.from_status, last.to_status], ['triaged', 'triaged']);
+    assert.match(last.reason ?? '', /reassigned from .* to .*Mo is on long-term leave/);
+    const page = await w.specialist.client.get(`/cases/${w.c.id}`);
+    assert.match(page.body, /Earlier assignments/);
+    assert.match(page.body, /Mo is on long-term leave/);
+    await assert.rejects(history().deleteFrom('case_investigation_history').where('incident_id', '=', w.c.id).execute(), /append-only/);
+  });
+
+  test('the triage form, pre-filled with an overdue due date, saves a new severity without a reason', async () => {
+    const w = await world();
+    await triaged(w);
+    await db.updateTable('case_investigations').set({ due_on: '2026-01-01' }).where('incident_id', '=', w.c.id).execute();
+    const page = await w.specialist.client.get(`/cases/${w.c.id}`);
+    assert.match(page.body, /name="dueOn"[^>]*value="2026-01-01"|value="2026-01-01"[^>]*name="dueOn"/);
+    const res = await w.specialist.client.post(`/cases/${w.c.id}/triage`, {
+      ...triageBody(w, { severity: 'high' }),
+      dueOn: '2026-01-01',
+      assignmentReason: '',
+    });
+    assert.equal(res.statusCode, 303, res.body);
+    assert.equal((await row(w.c.id)).severity, 'high');
+  });
+
+  test('a completed investigation given to another manager starts a new one they can edit; the completed one is kept', async () => {
+    const w = await world();
+    await triaged(w);
+    const done = await w.manager.client.json('POST', `/api/v1/cases/${w.c.id}/investigation`, { findings: 'Frustrated by waiting', complete: 'yes' });
+    assert.equal(done.statusCode, 200, done.body);
+    const swap = await w.specialist.client.json(
+      'POST',
+      `/api/v1/cases/${w.c.id}/triage`,
+      triageBody(w, { managerId: w.otherManager.user.id, assignmentReason: 'New evidence needs a fresh look' }),
+    );
+    assert.equal(swap.statusCode, 200, swap.body);
+    const inv = await db.selectFrom('case_investigations').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.deepEqual([inv.manager_id, inv.findings, inv.completed_at], [w.otherManager.user.id, null, null]);
+    const kept = await history().selectFrom('case_investigation_history').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    assert.equal(kept.findings, 'Frustrated by waiting');
+    const edit = await w.otherManager.client.json('POST', `/api/v1/cases/${w.c.id}/investigation`, { findings: 'Second look' });
+    assert.equal(edit.statusCode, 200, edit.body);
+    const api = (await w.specialist.client.get(`/api/v1/cases/${w.c.id}`)).json();
+    assert.equal(api.earlierInvestigations[0].findings, 'Frustrated by waiting');
+    assert.ok(api.earlierInvestigations[0].completedAt);
+    // the SMD sees that there was an earlier assignment, not what it found
+    const smd = (await w.smd.client.get(`/api/v1/cases/${w.c.id}`)).json();
+    assert.equal(smd.earlierInvestigations[0].findings, null);
+  });
+});

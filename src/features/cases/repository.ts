@@ -1,7 +1,11 @@
-import { type Generated, sql } from 'kysely';
+import { type Generated, type Selectable, sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
 
-/** Tables and columns of migration 20261207100000-CaseOutcomeHistory (typed here, beside their only user). */
+/**
+ * Tables of migrations 20261207100000-CaseOutcomeHistory and 20261207100100-InvestigationAssignmentHistory, typed
+ * here beside their only user.
+ */
 type HistoryTables = {
   case_no_sanction_advice: {
     id: Generated<string>;
@@ -22,6 +26,24 @@ type HistoryTables = {
     lessons_learned: string;
     closed_by: string | null;
     closed_at: Generated<Date>;
+  };
+  case_investigation_history: {
+    id: Generated<string>;
+    org_id: string;
+    incident_id: string;
+    manager_id: string;
+    due_on: string;
+    assigned_by: string | null;
+    assigned_at: Date;
+    findings: string | null;
+    contributing_factors: string | null;
+    actions_taken: string | null;
+    welfare_support: string | null;
+    completed_at: Date | null;
+    completed_by: string | null;
+    replaced_by: string | null;
+    replaced_at: Generated<Date>;
+    reason: string;
   };
 };
 const history = (tx: Tx) => tx.withTables<HistoryTables>();
@@ -111,6 +133,39 @@ export const casesRepository = {
       .onConflict((oc) =>
         oc.column('incident_id').doUpdateSet({ manager_id: v.managerId, due_on: v.dueOn, assigned_by: v.assignedBy, assigned_at: sql`now()` as never }),
       )
+      .execute();
+  },
+  /** Keeps the current manager's investigation, as it is, before a re-triage replaces it (append-only). */
+  archiveInvestigation(tx: Tx, inv: Selectable<DB['case_investigations']>, v: { replacedBy: string; reason: string }) {
+    return history(tx)
+      .insertInto('case_investigation_history')
+      .values({
+        org_id: inv.org_id,
+        incident_id: inv.incident_id,
+        manager_id: inv.manager_id,
+        due_on: inv.due_on,
+        assigned_by: inv.assigned_by,
+        assigned_at: inv.assigned_at,
+        findings: inv.findings,
+        contributing_factors: inv.contributing_factors,
+        actions_taken: inv.actions_taken,
+        welfare_support: inv.welfare_support,
+        completed_at: inv.completed_at,
+        completed_by: inv.completed_by,
+        replaced_by: v.replacedBy,
+        reason: v.reason,
+      })
+      .execute();
+  },
+  /** Earlier assignments of the manager's investigation, oldest first. */
+  investigationHistory(tx: Tx, orgId: string, id: string) {
+    return history(tx)
+      .selectFrom('case_investigation_history')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('incident_id', '=', id)
+      .orderBy('replaced_at')
+      .orderBy('id')
       .execute();
   },
   updateInvestigation(tx: Tx, orgId: string, id: string, set: Record<string, unknown>) {

@@ -67,6 +67,12 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
           { text: l.lessonsLearned },
         ]),
         noSanctionRecorded: c.noSanction ? `${whenText(c.noSanction.at)} by ${c.noSanction.by}` : '',
+        earlierInvestigationRows: c.earlierInvestigations.map((x) => [
+          { text: x.managerName },
+          { text: x.dueOn },
+          { text: x.completedAt ? `Completed ${whenText(x.completedAt)}${x.findings ? `: ${x.findings}` : ''}` : 'Not completed' },
+          { text: `${whenText(x.replacedAt)}, ${x.replacedBy}: ${x.reason}` },
+        ]),
         earlierAdviceRows: c.earlierNoSanction.map((x) => [
           { text: whenText(x.at) },
           { text: x.by },

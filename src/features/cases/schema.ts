@@ -79,6 +79,8 @@ export const triage = z.object({
   severity: z.enum(SEVERITIES, { error: 'Select the severity' }),
   managerId: z.uuid({ error: 'Select the manager who will investigate' }),
   dueOn: optionalDay('Enter the date the investigation is due'),
+  /** Required when a re-triage changes the manager or the due date (the earlier assignment is kept). */
+  assignmentReason: optionalText(2000),
 });
 export type Triage = z.infer<typeof triage>;
 

@@ -149,7 +149,7 @@ export function casesService(db: Database, deps: CasesDeps) {
       const a = member(actor, 'case.read');
       return inScope(db, { orgId: a.orgId }, async (tx) => {
         const row = await readable(tx, a, id);
-        const [people, events, versions, inv, log, attachments, sanctions, outcome, settings, adviceHistory, closures] = await Promise.all([
+        const [people, events, versions, inv, log, attachments, sanctions, outcome, settings, adviceHistory, closures, earlierInv] = await Promise.all([
           incidentsRepository.people(tx, a.orgId, id),
           repo.events(tx, a.orgId, id),
           repo.versions(tx, a.orgId, id),
@@ -161,6 +161,7 @@ export function casesService(db: Database, deps: CasesDeps) {
           repo.settings(tx, a.orgId),
           repo.noSanctionHistory(tx, a.orgId, id),
           repo.closures(tx, a.orgId, id),
+          repo.investigationHistory(tx, a.orgId, id),
         ]);
         const fields = await personalAccess(tx, a, {
           id,
@@ -177,6 +178,7 @@ export function casesService(db: Database, deps: CasesDeps) {
           ...attachments.map((x) => x.uploaded_by),
           ...adviceHistory.map((x) => x.recorded_by),
           ...closures.map((x) => x.closed_by),
+          ...earlierInv.flatMap((x) => [x.manager_id, x.replaced_by]),
           inv?.manager_id,
         ].filter((x): x is string => !!x);
         const names = new Map((await repo.userNames(tx, [...new Set(ids)])).map((u) => [u.id, u.name]));
@@ -255,6 +257,22 @@ export function casesService(db: Database, deps: CasesDeps) {
                 completedAt: inv.completed_at,
               }
             : null,
+          // earlier assignments replaced by a re-triage, newest first; what was recorded only with personal data
+          earlierInvestigations: earlierInv
+            .map((x) => ({
+              managerName: nameOf(x.manager_id),
+              dueOn: x.due_on,
+              assignedAt: x.assigned_at,
+              completedAt: x.completed_at,
+              findings: personal ? x.findings : null,
+              contributingFactors: personal ? x.contributing_factors : null,
+              actionsTaken: personal ? x.actions_taken : null,
+              welfareSupport: personal ? x.welfare_support : null,
+              replacedAt: x.replaced_at,
+              replacedBy: nameOf(x.replaced_by),
+              reason: x.reason,
+            }))
+            .reverse(),
           log: log.map((l) => ({
             id: l.id,
             kind: l.kind,
@@ -376,7 +394,10 @@ export function casesService(db: Database, deps: CasesDeps) {
     /**
      * Triage by the security specialist: category confirmed or changed (a change needs a reason and keeps the old
      * report as a version), severity, and the manager's investigation with its due date (default: the
-     * organisation's number of days). A reported case moves to triaged; a later triage reassigns.
+     * organisation's number of days). A reported case moves to triaged. A later triage keeps the due date unless
+     * given another; changing the manager or the due date needs a reason, keeps the earlier assignment (with
+     * anything recorded) in case_investigation_history and adds a status-history entry. A completed investigation
+     * is not handed over as it stands: a changed assignment starts a new investigation, the completed one kept.
      */
     async triage(actor: Actor | null, id: string, raw: unknown) {
       return manage(actor, id, async (tx, a, row) => {
@@ -388,8 +409,18 @@ export function casesService(db: Database, deps: CasesDeps) {
         const managers = await repo.usersWithRole(tx, a.orgId, 'manager');
         if (!managers.some((m) => m.id === input.managerId)) problems.push({ field: 'managerId', message: 'Select a manager of your organisation' });
         const settings = await repo.settings(tx, a.orgId);
-        const dueOn = input.dueOn ?? londonDay(new Date(), settings?.investigation_days ?? DEFAULT_INVESTIGATION_DAYS);
-        if (input.dueOn && input.dueOn < londonDay(new Date())) problems.push({ field: 'dueOn', message: 'The due date must be today or in the future' });
+        const inv = await repo.investigation(tx, a.orgId, id);
+        const dueOn = input.dueOn ?? inv?.due_on ?? londonDay(new Date(), settings?.investigation_days ?? DEFAULT_INVESTIGATION_DAYS);
+        // an unchanged due date that has passed is simply overdue; only a new one must be in the future
+        if (input.dueOn && input.dueOn !== inv?.due_on && input.dueOn < londonDay(new Date()))
+          problems.push({ field: 'dueOn', message: 'The due date must be today or in the future' });
+        const reassigned = !!inv && inv.manager_id !== input.managerId;
+        const redated = !!inv && inv.due_on !== dueOn;
+        if ((reassigned || redated) && !input.assignmentReason)
+          problems.push({
+            field: 'assignmentReason',
+            message: reassigned ? 'Enter why the investigation is being given to another manager' : 'Enter why the due date is being changed',
+          });
         if (problems.length) throw invalid(problems);
         if (changed) {
           await repo.insertVersion(tx, {
@@ -408,7 +439,31 @@ export function casesService(db: Database, deps: CasesDeps) {
           ...(changed ? { category: input.category, version: row.version + 1 } : {}),
           ...(row.status === 'reported' ? { status: 'triaged', status_changed_at: new Date() } : {}),
         });
-        await repo.upsertAssignment(tx, { orgId: a.orgId, incidentId: id, managerId: input.managerId, dueOn, assignedBy: a.userId });
+        if (!inv) await repo.upsertAssignment(tx, { orgId: a.orgId, incidentId: id, managerId: input.managerId, dueOn, assignedBy: a.userId });
+        else if (reassigned || redated) {
+          const reason = input.assignmentReason as string;
+          await repo.archiveInvestigation(tx, inv, { replacedBy: a.userId, reason });
+          const fresh = !!inv.completed_at;
+          await repo.updateInvestigation(tx, a.orgId, id, {
+            manager_id: input.managerId,
+            due_on: dueOn,
+            assigned_by: a.userId,
+            assigned_at: new Date(),
+            ...(fresh
+              ? { findings: null, contributing_factors: null, actions_taken: null, welfare_support: null, completed_at: null, completed_by: null }
+              : {}),
+          });
+          const names = new Map((await repo.userNames(tx, [inv.manager_id, input.managerId])).map((u) => [u.id, u.name]));
+          const from = names.get(inv.manager_id) ?? 'Unknown user';
+          const to = names.get(input.managerId) ?? 'Unknown user';
+          const what = fresh
+            ? `New manager's investigation assigned to ${to}, due ${dueOn}; the investigation completed by ${from} is kept`
+            : reassigned
+              ? `Manager's investigation reassigned from ${from} (due ${inv.due_on}) to ${to}, due ${dueOn}`
+              : `Manager's investigation due date changed from ${inv.due_on} to ${dueOn}`;
+          if (row.status !== 'reported')
+            await repo.insertEvent(tx, { orgId: a.orgId, incidentId: id, actorId: a.userId, from: row.status, to: row.status, reason: `${what}: ${reason}` });
+        }
         if (row.status === 'reported')
           await repo.insertEvent(tx, {
             orgId: a.orgId,
@@ -424,6 +479,13 @@ export function casesService(db: Database, deps: CasesDeps) {
           severity: input.severity,
           managerId: input.managerId,
           dueOn,
+          ...(inv && (reassigned || redated)
+            ? {
+                before: { managerId: inv.manager_id, dueOn: inv.due_on, completed: !!inv.completed_at },
+                assignmentReason: input.assignmentReason,
+                newInvestigation: !!inv.completed_at,
+              }
+            : {}),
         });
         return { dueOn };
       });
