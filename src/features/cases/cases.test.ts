@@ -1032,3 +1032,25 @@ describe('re-triage keeps the earlier assignment (issue 4 items 5, 6)', () => {
     assert.equal(smd.earlierInvestigations[0].findings, null);
   });
 });
+
+test('issue 4 item 5: earlier versions show what they said, the narrative only to roles that may read it, and the read is audited', async () => {
+  const w = await world();
+  const ok = await w.specialist.client.post(`/cases/${w.c.id}/correction`, {
+    narrative: 'The visitor pushed the ward clerk once.',
+    correctionReason: 'Reporter clarified',
+  });
+  assert.equal(ok.statusCode, 303);
+  const page = await w.specialist.client.get(`/cases/${w.c.id}`);
+  assert.match(page.body, /What it said/);
+  assert.match(page.body, /Physical assault: A visitor shouted at and then pushed the ward clerk\./);
+  const api = (await w.specialist.client.get(`/api/v1/cases/${w.c.id}`)).json();
+  assert.equal(api.versions[0].narrative, 'A visitor shouted at and then pushed the ward clerk.');
+  const reads = await db.selectFrom('audit_events').select('detail').where('action', '=', 'incident.read_personal').where('object_id', '=', w.c.id).execute();
+  assert.ok(reads.length >= 2);
+  assert.ok(reads.every((r) => (r.detail as { via: string }).via === 'case and earlier versions'));
+
+  const smdPage = await w.smd.client.get(`/cases/${w.c.id}`);
+  assert.match(smdPage.body, /Earlier versions/);
+  assert.doesNotMatch(smdPage.body, /shouted at/);
+  assert.equal((await w.smd.client.get(`/api/v1/cases/${w.c.id}`)).json().versions[0].narrative, null);
+});

@@ -81,7 +81,13 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
           { text: x.reasons },
         ]),
         history: c.history.map((h) => [{ text: whenText(h.at) }, { text: h.toLabel }, { text: h.by }, { text: h.reason ?? '' }]),
-        versions: c.versions.map((x) => [{ text: String(x.version) }, { text: whenText(x.changedAt) }, { text: x.by }, { text: x.reason }]),
+        versions: c.versions.map((x) => [
+          { text: String(x.version) },
+          { text: whenText(x.changedAt) },
+          { text: x.by },
+          { text: x.reason },
+          { text: [x.categoryLabel, c.personalData ? x.narrative : 'What happened: hidden, personal data'].filter(Boolean).join(': ') },
+        ]),
         logRows: c.log.map((l) => [
           { text: l.occurredOn },
           { text: l.kindLabel },

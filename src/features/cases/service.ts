@@ -163,13 +163,19 @@ export function casesService(db: Database, deps: CasesDeps) {
           repo.closures(tx, a.orgId, id),
           repo.investigationHistory(tx, a.orgId, id),
         ]);
-        const fields = await personalAccess(tx, a, {
-          id,
-          orgId: a.orgId,
-          reference: row.reference,
-          submitter: row.submitter,
-          assignedManagerId: row.assigned_manager_id,
-        });
+        const fields = await personalAccess(
+          tx,
+          a,
+          {
+            id,
+            orgId: a.orgId,
+            reference: row.reference,
+            submitter: row.submitter,
+            assignedManagerId: row.assigned_manager_id,
+            // the earlier versions' narratives are shown too, so the audit record says so
+          },
+          versions.length ? 'case and earlier versions' : 'case',
+        );
         const personal = fields.has('narrative');
         const ids = [
           ...events.map((e) => e.actor_id),
@@ -243,7 +249,20 @@ export function casesService(db: Database, deps: CasesDeps) {
             by: nameOf(e.actor_id),
             reason: e.reason,
           })),
-          versions: versions.map((v) => ({ version: v.version, changedAt: v.changed_at, by: nameOf(v.changed_by), reason: v.reason })),
+          // issue 4 item 5: what each earlier version said (the narrative only to those who may read it)
+          versions: versions.map((v) => {
+            const said = (v.snapshot ?? {}) as { category?: string; narrative?: string | null };
+            const category = said.category as IncidentCategory | undefined;
+            return {
+              version: v.version,
+              changedAt: v.changed_at,
+              by: nameOf(v.changed_by),
+              reason: v.reason,
+              category: category ?? null,
+              categoryLabel: category ? (CATEGORY_DEFINITIONS[category]?.label ?? category) : null,
+              narrative: personal ? (said.narrative ?? null) : null,
+            };
+          }),
           investigation: inv
             ? {
                 managerId: inv.manager_id,
