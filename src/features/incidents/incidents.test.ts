@@ -103,6 +103,16 @@ const reporterWithSite = async () => {
   return { ...m, site: s };
 };
 
+/** The hidden fields of the check page: the key and the fingerprint of the answers shown. */
+const checkPage = async (client: Client, url = '/incidents/new/check') => {
+  const res = await client.get(url);
+  return {
+    res,
+    key: /name="idempotencyKey" value="([^"]+)"/.exec(res.body)?.[1] as string,
+    reviewed: /name="reviewed" value="([0-9a-f]{64})"/.exec(res.body)?.[1] as string,
+  };
+};
+
 describe('incident API: access', () => {
   test('anonymous requests get 401 problem details and nothing is written', async () => {
     await signedIn(t, [[null, 'administrator']]); // set-up is over once a user exists
@@ -485,10 +495,22 @@ describe('incident API: submission', () => {
     assert.equal(await orgAuditCount('incident.create', org.id), 0);
   });
 
-  test('police details are dropped when the police were not involved', async () => {
+  test('a "no" to the police question stores no police details', async () => {
     const { client } = await memberOf(t, 'reporter');
-    const res = await client.json('POST', '/api/v1/incidents', report({ policeInvolved: false }));
+    const res = await client.json(
+      'POST',
+      '/api/v1/incidents',
+      report({
+        policeInvolved: false,
+        policeAttended: undefined,
+        policeOfficerName: undefined,
+        policeOfficerNumber: undefined,
+        policeStation: undefined,
+        crimeReference: undefined,
+      }),
+    );
     const row = await db.selectFrom('incidents').selectAll().where('id', '=', res.json().id).executeTakeFirstOrThrow();
+    assert.equal(row.police_involved, false);
     assert.equal(row.police_attended, false);
     assert.equal(row.police_officer_name, null);
     assert.equal(row.crime_reference, null);
@@ -770,9 +792,12 @@ describe('report pages', () => {
     const { client, org, user, site: s } = await reporterWithSite();
     const values = form(s.id);
     await client.post('/incidents/new', { ...values, action: 'check' });
+    const { reviewed } = await checkPage(client);
     let pending: ReturnType<typeof client.post> | undefined;
     const winner = await db.transaction().execute(async (trx) => {
-      // Another request has inserted the incident with this key but not committed yet.
+      // Another request has inserted the incident with this key (and these answers) and deleted the draft, but
+      // not committed yet.
+      await trx.deleteFrom('incident_drafts').where('org_id', '=', org.id).execute();
       const row = await trx
         .insertInto('incidents')
         .values({
@@ -785,11 +810,11 @@ describe('report pages', () => {
           community_address: 'elsewhere',
           narrative: 'the first attempt',
           idempotency_key: values.idempotencyKey,
-          idempotency_fingerprint: 'x',
+          idempotency_fingerprint: reviewed,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      pending = client.post('/incidents/new/submit', { idempotencyKey: values.idempotencyKey });
+      pending = client.post('/incidents/new/submit', { idempotencyKey: values.idempotencyKey, reviewed });
       await new Promise((r) => setTimeout(r, 300)); // the submission is now waiting on the unique key
       return row.id;
     });
@@ -842,5 +867,184 @@ describe('report pages', () => {
     const list = await me.client.get('/incidents/mine');
     assert.doesNotMatch(list.body, new RegExp(theirs.reference));
     assert.match(list.body, /You have not sent any reports yet/);
+  });
+});
+
+describe('report form: one idempotency key, one report (issue 4 item 3)', () => {
+  test('a second tab that edits the sent form makes a new report under a new key: the edits are kept, nothing is stuck', async () => {
+    const { client, org, site: s } = await reporterWithSite();
+    const values = form(s.id);
+    // tab 1 checks and sends the form: report A
+    await client.post('/incidents/new', { ...values, action: 'check' });
+    const first = await checkPage(client);
+    const sent = await client.post('/incidents/new/submit', { idempotencyKey: first.key, reviewed: first.reviewed });
+    const a = await db.selectFrom('incidents').select(['id', 'reference']).where('org_id', '=', org.id).executeTakeFirstOrThrow();
+    assert.equal(sent.headers.location, `/incidents/mine/${a.id}/confirmation`);
+    // tab 2 still has the form with the same key; the reporter edits it and continues
+    const edited = { ...values, narrative: 'A visitor shouted abuse, then threw a cup at the nurse.' };
+    const saved = await client.post('/incidents/new', { ...edited, action: 'check' });
+    assert.equal(saved.headers.location, '/incidents/new/check');
+    const second = await checkPage(client);
+    assert.notEqual(second.key, values.idempotencyKey, 'a new key for a new report');
+    assert.match(second.res.body, /You have already sent a report from this form/);
+    assert.match(second.res.body, new RegExp(a.reference));
+    assert.match(second.res.body, /threw a cup/);
+    const res = await client.post('/incidents/new/submit', { idempotencyKey: second.key, reviewed: second.reviewed });
+    const b = await db.selectFrom('incidents').select(['id', 'narrative']).where('org_id', '=', org.id).where('id', '<>', a.id).executeTakeFirstOrThrow();
+    assert.equal(res.headers.location, `/incidents/mine/${b.id}/confirmation`);
+    assert.match(b.narrative, /threw a cup/);
+    assert.equal(await count('incidents', org.id), 2);
+    assert.equal(await count('incident_drafts', org.id), 0, 'no draft left behind');
+  });
+
+  test('the same answers sent again from the form (back button, second tab) return the report already made', async () => {
+    const { client, org, site: s } = await reporterWithSite();
+    const values = form(s.id);
+    await client.post('/incidents/new', { ...values, action: 'check' });
+    const sent = await client.post('/incidents/new/submit', { idempotencyKey: values.idempotencyKey });
+    const again = await client.post('/incidents/new', { ...values, action: 'check' });
+    assert.equal(again.statusCode, 303);
+    assert.equal(again.headers.location, sent.headers.location);
+    assert.equal(await count('incidents', org.id), 1);
+    assert.equal(await count('incident_drafts', org.id), 0);
+  });
+
+  test('a draft holding other answers under a key already used is never sent as the earlier report: kept under a new key', async () => {
+    const { client, org, user, site: s } = await reporterWithSite();
+    const values = form(s.id);
+    await client.post('/incidents/new', { ...values, action: 'check' });
+    await client.post('/incidents/new/submit', { idempotencyKey: values.idempotencyKey });
+    // a save from another tab that raced the submission left other answers in a draft under the used key
+    const other = { ...values, narrative: 'Other answers saved by the racing tab.' };
+    await db
+      .insertInto('incident_drafts')
+      .values({ org_id: org.id, user_id: user.id, data: JSON.stringify(other) })
+      .execute();
+    const res = await client.post('/incidents/new/submit', { idempotencyKey: values.idempotencyKey });
+    assert.equal(res.headers.location, '/incidents/new/check?changed=1');
+    assert.equal(await count('incidents', org.id), 1);
+    const draft = await db.selectFrom('incident_drafts').select('data').where('org_id', '=', org.id).executeTakeFirstOrThrow();
+    const kept = draft.data as Record<string, string>;
+    assert.equal(kept.narrative, other.narrative, 'nothing typed is lost');
+    assert.notEqual(kept.idempotencyKey, values.idempotencyKey);
+    const page = await checkPage(client, '/incidents/new/check?changed=1');
+    assert.match(page.res.body, /Your answers have changed/);
+    assert.match(page.res.body, /You have already sent a report from this form/);
+    await client.post('/incidents/new/submit', { idempotencyKey: page.key, reviewed: page.reviewed });
+    assert.equal(await count('incidents', org.id), 2);
+    assert.equal(await count('incident_drafts', org.id), 0);
+  });
+
+  test('answers changed in another tab after they were checked are not sent: the new answers are shown to check', async () => {
+    const { client, org, site: s } = await reporterWithSite();
+    const values = form(s.id);
+    await client.post('/incidents/new', { ...values, action: 'check' });
+    const tab1 = await checkPage(client);
+    await client.post('/incidents/new', { ...values, narrative: 'Changed in the second tab.', action: 'check' });
+    const res = await client.post('/incidents/new/submit', { idempotencyKey: tab1.key, reviewed: tab1.reviewed });
+    assert.equal(res.headers.location, '/incidents/new/check?changed=1');
+    assert.equal(await count('incidents', org.id), 0);
+    const page = await checkPage(client, '/incidents/new/check?changed=1');
+    assert.match(page.res.body, /Your answers have changed/);
+    assert.match(page.res.body, /Changed in the second tab/);
+  });
+});
+
+describe('yes/no questions with details given (003 §3.2.4, §3.2.6–3.2.7)', () => {
+  test('API: police or injury details without a "yes" are refused naming the question, never dropped', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const theft = { category: 'theft', medicalFactors: undefined, injured: undefined, injuryDescription: undefined, examinedWithin48h: undefined };
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [
+        report({ policeInvolved: undefined, policeAttended: undefined }),
+        'policeInvolved',
+        /You gave .*a crime reference number: select whether the police were involved/,
+      ],
+      [
+        report({ policeInvolved: false, policeAttended: undefined }),
+        'policeInvolved',
+        /You answered no to whether the police were involved but gave .*the officer’s name/,
+      ],
+      [
+        report({ policeInvolved: null, policeAttended: true, policeOfficerName: null, policeOfficerNumber: null, policeStation: null, crimeReference: null }),
+        'policeInvolved',
+        /the police attended/,
+      ],
+      [report({ ...theft, injuryDescription: 'Cut hand' }), 'injured', /You gave a description of the injuries: select whether anyone was injured/],
+      [
+        report({ ...theft, injured: false, examinedWithin48h: 'yes' }),
+        'injured',
+        /You answered no to whether anyone was injured but gave an answer about their examination/,
+      ],
+    ];
+    for (const [body, field, message] of cases) {
+      const res = await client.json('POST', '/api/v1/incidents', body);
+      assert.equal(res.statusCode, 400, res.body);
+      const e = res.json().errors.find((x: { field: string }) => x.field === field);
+      assert.ok(e, `${field} in ${res.body}`);
+      assert.match(e.message, message);
+    }
+    assert.equal(await count('incidents', org.id), 0);
+    // a "no" with nothing behind it is a report
+    const plain = await client.json(
+      'POST',
+      '/api/v1/incidents',
+      report({ policeInvolved: false, policeAttended: false, policeOfficerName: null, policeOfficerNumber: null, policeStation: null, crimeReference: null }),
+    );
+    assert.equal(plain.statusCode, 201, plain.body);
+  });
+
+  test('form: a crime reference typed with the police question unanswered is shown back with the question asked', async () => {
+    const { client, org, site: s } = await reporterWithSite();
+    const res = await client.post('/incidents/new', { ...form(s.id), policeInvolved: '', crimeReference: 'CR/77/26', action: 'check' });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /nhsuk-error-summary/);
+    assert.match(res.body, /You gave a crime reference number: select whether the police were involved/);
+    assert.match(res.body, /value="CR\/77\/26"/, 'what was typed is kept');
+    const no = await client.post('/incidents/new', { ...form(s.id), injured: 'no', injuryDescription: 'Scratched arm', action: 'check' });
+    assert.equal(no.statusCode, 400);
+    assert.match(no.body, /You answered no to whether anyone was injured but gave a description of the injuries/);
+    assert.equal(await count('incident_drafts', org.id), 0);
+    assert.equal(await count('incidents', org.id), 0);
+  });
+});
+
+describe('NUL characters in text (PostgreSQL cannot store them)', () => {
+  test('API: a NUL in any text field is a 400 naming the field, not a server error; nothing is written', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const cases: [Record<string, unknown>, string][] = [
+      [report({ narrative: 'He hit me\u0000' }), 'narrative'],
+      [report({ crimeReference: 'CR\u00001' }), 'crimeReference'],
+      [report({ communityAddress: '\u0000' }), 'communityAddress'],
+      [report({ affected: [{ type: 'staff', name: 'Sam\u0000' }] }), 'affected.0.name'],
+      [report({ assailants: [{ type: 'patient', description: 'Tall\u0000' }] }), 'assailants.0.description'],
+      [report({ witnesses: 'Pat\u0000' }), 'witnesses'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await client.json('POST', '/api/v1/incidents', body);
+      assert.equal(res.statusCode, 400, `${field}: ${res.body}`);
+      const e = res.json().errors.find((x: { field: string }) => x.field === field);
+      assert.ok(e, `${field} in ${res.body}`);
+      assert.match(e.message, /Remove the hidden NUL character from/);
+    }
+    assert.equal(await count('incidents', org.id), 0);
+  });
+
+  test('form: a NUL in a field is shown in the error summary on continue and on save as draft; nothing is saved', async () => {
+    const { client, org, site: s } = await reporterWithSite();
+    const check = await client.post('/incidents/new', { ...form(s.id), narrative: 'Shouting\u0000', action: 'check' });
+    assert.equal(check.statusCode, 400);
+    assert.match(check.body, /nhsuk-error-summary/);
+    assert.match(check.body, /Remove the hidden NUL character from what happened/);
+    const draft = await client.post('/incidents/new', { ...form(s.id), witnesses: 'Pat\u0000', 'assailants.0.name': 'Al\u0000', action: 'draft' });
+    assert.equal(draft.statusCode, 400);
+    assert.match(draft.body, /nhsuk-error-summary/);
+    assert.match(draft.body, /Remove the hidden NUL character from the witnesses/);
+    assert.match(draft.body, /Remove the hidden NUL character from the name of person responsible 1/);
+    const date = await client.post('/incidents/new', { ...form(s.id), 'occurredAt[day]': '1\u0000', action: 'draft' });
+    assert.equal(date.statusCode, 400);
+    assert.match(date.body, /the date and time it happened/);
+    assert.equal(await count('incident_drafts', org.id), 0);
+    assert.equal(await count('incidents', org.id), 0);
   });
 });

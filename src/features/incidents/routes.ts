@@ -50,12 +50,14 @@ export async function incidentRoutes(app: FastifyInstance, service: IncidentsSer
       const anchor = action === 'add-affected' ? 'affected' : 'assailants';
       return reply.page(FORM, await renderForm(req, values, { [anchor]: true }));
     }
-    if (action === 'draft') {
-      await service.saveDraft(actor, body, { complete: false });
-      return reply.redirect('/incidents/new?saved=1', 303);
-    }
     try {
-      await service.saveDraft(actor, body, { complete: true });
+      if (action === 'draft') {
+        await service.saveDraft(actor, body, { complete: false });
+        return reply.redirect('/incidents/new?saved=1', 303);
+      }
+      const saved = await service.saveDraft(actor, body, { complete: true });
+      // these answers were already sent with this form's key: that report is the answer, not a second one
+      if ('sent' in saved) return reply.redirect(`/incidents/mine/${saved.sent.id}/confirmation`, 303);
       return reply.redirect('/incidents/new/check', 303);
     } catch (err) {
       if (err instanceof AppError && err.id === 'validation') {
@@ -79,6 +81,9 @@ export async function incidentRoutes(app: FastifyInstance, service: IncidentsSer
       title: 'Check your answers before sending your report',
       rows: summaryRows(review.report, '/incidents/new'),
       idempotencyKey: review.idempotencyKey,
+      fingerprint: review.fingerprint,
+      sentBefore: review.sentBefore,
+      changed: (req.query as Record<string, string>).changed === '1',
       late: review.lateness.late,
       deadline: whenText(review.lateness.deadline),
       lateRule: LATE_RULE_TEXT,
@@ -88,8 +93,9 @@ export async function incidentRoutes(app: FastifyInstance, service: IncidentsSer
   app.post('/incidents/new/submit', hide, async (req, reply) => {
     const actor = actorOf(req);
     try {
-      const result = await service.submitDraft(actor, formBody(req).idempotencyKey);
-      if ('stale' in result) return reply.redirect('/incidents/new/check', 303);
+      const body = formBody(req);
+      const result = await service.submitDraft(actor, body.idempotencyKey, body.reviewed);
+      if ('stale' in result) return reply.redirect(result.changed ? '/incidents/new/check?changed=1' : '/incidents/new/check', 303);
       return reply.redirect(`/incidents/mine/${result.incident.id}/confirmation`, 303);
     } catch (err) {
       // The draft stopped being a valid report (for example the site was removed): back to the form to fix it.

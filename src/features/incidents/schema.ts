@@ -30,9 +30,19 @@ const given = (v: unknown) => (v === null ? undefined : blankToUndefined(v));
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 const EARLIEST = Date.UTC(2000, 0, 1);
 
+/**
+ * The NUL character (U+0000): PostgreSQL cannot store it in text or jsonb, so a value holding one would fail the
+ * whole write with a server error. It is refused as bad input instead, naming the field (pasted from a broken
+ * document, or sent by a faulty client).
+ */
+export const NUL = '\u0000';
+/** The message for a field holding a NUL character; `what` names the field as its other messages do. */
+export const nulMessage = (what: string) => `Remove the hidden NUL character from ${what}: it cannot be stored`;
+
 const bounded = (what: string, max: number) =>
   z
     .string({ error: `Enter ${what}` })
+    .refine((s) => !s.includes(NUL), nulMessage(what))
     .trim()
     .max(max, `${what[0]?.toUpperCase()}${what.slice(1)} must be ${max.toLocaleString('en-GB')} characters or fewer`);
 const text = (what: string, max: number) => z.preprocess(given, bounded(what, max));
@@ -124,15 +134,31 @@ const shiftEnd = z.preprocess(
     .optional(),
 );
 
+/** How each free-text field is named in its messages. */
+const LABELS = {
+  locationDetail: 'where on the site it happened',
+  communityAddress: 'the address or place',
+  injuryDescription: 'a description of the injuries',
+  policeOfficerName: 'the police officer’s name',
+  policeOfficerNumber: 'the police officer’s number',
+  policeStation: 'the police station',
+  crimeReference: 'the crime reference number',
+  cadNumber: 'the CAD or incident number',
+  propertyDescription: 'a description of the property',
+  witnesses: 'the witnesses',
+  narrative: 'what happened',
+} as const;
+const PERSON_LABELS = { name: 'the name', staffRole: 'the staff role', description: 'the description' } as const;
+
 const uuid = (message: string) => z.preprocess(given, z.uuid({ error: message }).optional());
 
 const person = <T extends readonly [string, ...string[]]>(types: T, who: string) =>
   z.object({
     type: z.enum(types, { error: `Select who the ${who} was` }),
-    name: optionalText('the name', 200),
+    name: optionalText(PERSON_LABELS.name, 200),
     dateOfBirth,
-    staffRole: optionalText('the staff role', 200),
-    description: optionalText('the description', 2000),
+    staffRole: optionalText(PERSON_LABELS.staffRole, 200),
+    description: optionalText(PERSON_LABELS.description, 2000),
   });
 
 const moneyPence = z.preprocess(
@@ -152,12 +178,12 @@ const fields = z.object({
   locationKind: z.enum(['site', 'community'], { error: 'Select where the incident happened' }),
   siteId: uuid('Select the site from the list'),
   departmentId: uuid('Select the department or service from the list'),
-  locationDetail: optionalText('where on the site it happened', 500),
-  communityAddress: optionalText('the address or place', 1000),
+  locationDetail: optionalText(LABELS.locationDetail, 500),
+  communityAddress: optionalText(LABELS.communityAddress, 1000),
   affected: z.preprocess(given, z.array(person(AFFECTED_PERSON_TYPES, 'person affected')).max(20, 'Record at most 20 people affected').default([])),
   assailants: z.preprocess(given, z.array(person(PERSON_TYPES, 'person responsible')).max(20, 'Record at most 20 people responsible').default([])),
   injured: yesNo('Select whether anyone was injured'),
-  injuryDescription: optionalText('a description of the injuries', 2000),
+  injuryDescription: optionalText(LABELS.injuryDescription, 2000),
   examinedWithin48h: z.preprocess(given, z.enum(EXAMINED_WITHIN_48H, { error: 'Select whether the injuries were examined' }).optional()),
   medicalFactors: z.preprocess(given, z.enum(MEDICAL_FACTORS, { error: 'Select whether medical factors contributed' }).optional()),
   aggravatingFactors: z
@@ -168,16 +194,28 @@ const fields = z.object({
     .default([]),
   policeInvolved: yesNo('Select whether the police were involved'),
   policeAttended: yesNo('Select whether the police attended'),
-  policeOfficerName: optionalText('the police officer’s name', 200),
-  policeOfficerNumber: optionalText('the police officer’s number', 50),
-  policeStation: optionalText('the police station', 200),
-  crimeReference: optionalText('the crime reference number', 100),
-  cadNumber: optionalText('the CAD or incident number', 100),
-  propertyDescription: optionalText('a description of the property', 2000),
+  policeOfficerName: optionalText(LABELS.policeOfficerName, 200),
+  policeOfficerNumber: optionalText(LABELS.policeOfficerNumber, 50),
+  policeStation: optionalText(LABELS.policeStation, 200),
+  crimeReference: optionalText(LABELS.crimeReference, 100),
+  cadNumber: optionalText(LABELS.cadNumber, 100),
+  propertyDescription: optionalText(LABELS.propertyDescription, 2000),
   propertyValuePence: moneyPence,
-  witnesses: optionalText('the witnesses', 4000),
-  narrative: text('what happened', 10_000),
+  witnesses: optionalText(LABELS.witnesses, 4000),
+  narrative: text(LABELS.narrative, 10_000),
 });
+
+/** Details that belong to a "yes" to "Were the police involved?", as named in a message (003 §3.2.6–3.2.7). */
+const POLICE_DETAILS = {
+  policeAttended: 'an answer that the police attended',
+  policeOfficerName: 'the officer’s name',
+  policeOfficerNumber: 'the officer’s number',
+  policeStation: 'the police station',
+  crimeReference: 'a crime reference number',
+  cadNumber: 'a CAD or incident number',
+} as const;
+/** Details that belong to a "yes" to "Was anyone injured?" (003 §3.2.4). */
+const INJURY_DETAILS = { injuryDescription: 'a description of the injuries', examinedWithin48h: 'an answer about their examination' } as const;
 
 /** An incident report as submitted, with the rules that tie fields together. */
 export const incidentInput = fields
@@ -193,6 +231,32 @@ export const incidentInput = fields
       }
       if (category && requiresMedicalFactors(category) && !v.medicalFactors)
         issue(['medicalFactors'], 'Select whether medical factors contributed to the assault');
+      // 003 §3.2.4, §3.2.6–3.2.7: details given behind a yes/no question left blank, or answered "no", are refused
+      // with the question asked, never stored nor dropped. Dropping them lost what the reporter typed (a crime
+      // reference the LSMS needs for police liaison); storing them against a blank or a "no" would record police
+      // involvement or an injury the reporter did not confirm (and the injured flag feeds the assault statistics
+      // and the 48-hour examination). Guessing "yes" would leave "did the police attend?" unanswered. One click on
+      // the question settles it and loses nothing.
+      const answered = <K extends string>(labels: Record<K, string>) =>
+        (Object.keys(labels) as K[])
+          .filter((k) => (v as Record<string, unknown>)[k] !== undefined && (v as Record<string, unknown>)[k] !== false)
+          .map((k) => labels[k]);
+      const police = answered(POLICE_DETAILS);
+      if (police.length && v.policeInvolved !== true)
+        issue(
+          ['policeInvolved'],
+          v.policeInvolved === false
+            ? `You answered no to whether the police were involved but gave ${police.join(', ')}: select yes, or delete the police details`
+            : `You gave ${police.join(', ')}: select whether the police were involved`,
+        );
+      const injury = answered(INJURY_DETAILS);
+      if (injury.length && v.injured !== true)
+        issue(
+          ['injured'],
+          v.injured === false
+            ? `You answered no to whether anyone was injured but gave ${injury.join(' and ')}: select yes, or delete the injury details`
+            : `You gave ${injury.join(' and ')}: select whether anyone was injured`,
+        );
       if (v.injured === true) {
         if (!v.injuryDescription) issue(['injuryDescription'], 'Describe the injuries');
         if (!v.examinedWithin48h) issue(['examinedWithin48h'], 'Select whether the injuries have been examined');
@@ -221,7 +285,7 @@ export const incidentInput = fields
       communityAddress: site ? null : (v.communityAddress ?? null),
       affected: v.affected,
       assailants: v.assailants,
-      // details behind a "no" are dropped: without JavaScript the hidden fields are still sent
+      // details behind a blank or a "no" were refused above; the ternaries only keep the columns consistent
       injured: v.injured ?? false,
       injuryDescription: v.injured ? (v.injuryDescription ?? null) : null,
       examinedWithin48h: v.injured ? (v.examinedWithin48h ?? null) : null,
@@ -254,7 +318,7 @@ export type FormValues = Record<string, string | string[]>;
 
 /** Keys the form may send: letters, digits, dots and bracketed date parts (`occurredAt[day]`). */
 const FORM_KEY = /^[A-Za-z][A-Za-z0-9]{0,40}(\.\d{1,2}(\.[A-Za-z][A-Za-z0-9]{0,40})?)?(\[(day|month|year|time)\])?$/;
-const FORM_ONLY = new Set(['_csrf', 'action', 'idempotencyKey']);
+const FORM_ONLY = new Set(['_csrf', 'action', 'idempotencyKey', 'sentKey']);
 
 /** The values of the report form worth keeping in a draft: known-shaped keys, bounded sizes, no CSRF token. */
 export function draftValues(body: Record<string, unknown>): FormValues {
@@ -267,6 +331,34 @@ export function draftValues(body: Record<string, unknown>): FormValues {
   }
   return out;
 }
+
+/**
+ * The fields of saved form values that hold a NUL character (see `NUL`), each with the message the full report
+ * check gives it: a draft is stored as jsonb, which cannot hold one either, so "Save as draft" refuses them too.
+ */
+export function nulFields(values: FormValues): { field: string; message: string }[] {
+  const out: { field: string; message: string }[] = [];
+  const seen = new Set<string>();
+  for (const [key, value] of Object.entries(values)) {
+    if (!(Array.isArray(value) ? value : [value]).some((v) => v.includes(NUL))) continue;
+    const path = key.replace(/\[\w+\]$/, '');
+    const field = path === 'propertyValue' ? 'propertyValuePence' : path;
+    if (seen.has(field)) continue;
+    seen.add(field);
+    const person = /^(affected|assailants)\.(\d+)\.(\w+)$/.exec(path);
+    const what = person
+      ? `${PERSON_FIELD_NAMES[person[3] as string] ?? 'the answer'} of ${person[1] === 'affected' ? 'person affected' : 'person responsible'} ${Number(person[2]) + 1}`
+      : (LABELS[path as keyof typeof LABELS] ?? OTHER_LABELS[path] ?? 'your answer');
+    out.push({ field, message: nulMessage(what) });
+  }
+  return out;
+}
+const PERSON_FIELD_NAMES: Record<string, string> = { ...PERSON_LABELS, dateOfBirth: 'the date of birth' };
+const OTHER_LABELS: Record<string, string> = {
+  occurredAt: 'the date and time it happened',
+  shiftEnd: 'the time your shift ends',
+  propertyValue: 'the value of the property',
+};
 
 /** How many person slots of `list` the form values hold (at least one). */
 export function slotCount(values: FormValues, list: 'affected' | 'assailants'): number {

@@ -20,7 +20,7 @@ import { conflict, type FieldError, forbidden, invalid, notFound } from '../../p
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
 import { DuplicateKey, incidentsRepository as repo, report } from './repository.ts';
-import { draftValues, type FormValues, formToInput, type IncidentInput, idempotencyKey, incidentInput } from './schema.ts';
+import { draftValues, type FormValues, formToInput, type IncidentInput, idempotencyKey, incidentInput, nulFields } from './schema.ts';
 
 type Reporter = Extract<Actor, { kind: 'user' }> & { orgId: string };
 type Row<T> = T extends Promise<infer R> ? R : never;
@@ -196,6 +196,12 @@ async function checkPlaces(tx: Tx, orgId: string, i: IncidentInput) {
   return { siteName, departmentName };
 }
 
+/** The fingerprint of the report a draft's values make, or undefined when they do not make one yet. */
+const draftPrint = (values: FormValues) => {
+  const parsed = incidentInput.safeParse(formToInput(values));
+  return parsed.success ? fingerprint(parsed.data) : undefined;
+};
+
 const draftKey = (values: FormValues) => {
   const k = values.idempotencyKey;
   return typeof k === 'string' && idempotencyKey.safeParse(k).success ? k : undefined;
@@ -312,16 +318,51 @@ export function incidentsService(db: Database) {
     /**
      * Saves the form values as the reporter's draft. With `complete`, the values must make a valid report first
      * (the "Continue" button: the draft then feeds check-your-answers); bad input writes nothing.
+     *
+     * The form carries its idempotency key from the first page to "Send report". When that key has already made
+     * a report (the form sent from another tab, or reopened with the back button; issue 4 item 3):
+     * - the same answers are that report, sent again: `sent` names it and no draft is kept, so a repeat never
+     *   makes a second incident;
+     * - other answers are a new report: the draft gets a new key, and remembers the used one (`sentKey`) so the
+     *   check page can say that a report was already sent from this form. Nothing typed is lost, and the draft
+     *   never stays tied to a key whose every submission would return the earlier report.
      */
-    async saveDraft(actor: Actor | null, body: Record<string, unknown>, options: { complete: boolean }) {
+    async saveDraft(
+      actor: Actor | null,
+      body: Record<string, unknown>,
+      options: { complete: boolean },
+    ): Promise<{ savedAt: Date; idempotencyKey: string } | { sent: IncidentSummary }> {
       const a = reporter(actor, 'incident.report');
       const values = draftValues(body);
-      values.idempotencyKey = draftKey(values) ?? randomUUID();
+      delete values.sentKey; // the server's, never the browser's
+      const posted = draftKey(values);
+      values.idempotencyKey = posted ?? randomUUID();
       const input = options.complete ? parse(incidentInput, formToInput(values)) : undefined;
+      const nul = nulFields(values);
+      if (nul.length) throw invalid(nul);
+      const print = input ? fingerprint(input) : undefined;
       return inScope(db, { orgId: a.orgId }, async (tx) => {
         if (input) await checkPlaces(tx, a.orgId, input);
+        const stored = (await repo.draft(tx, a.orgId, a.userId))?.data as FormValues | undefined;
+        const sameDraft = !!stored && !!posted && draftKey(stored) === posted;
+        const used = posted ? await repo.findByKey(tx, a.orgId, submitterOf(a), posted) : undefined;
+        const sentKey = used ? posted : sameDraft && typeof stored?.sentKey === 'string' ? stored.sentKey : undefined;
+        const sent = used ?? (sentKey ? await repo.findByKey(tx, a.orgId, submitterOf(a), sentKey) : undefined);
+        if (sent && print && sent.idempotency_fingerprint === print) {
+          // the report already sent, sent again: drop the draft only if it holds these same answers
+          if (sameDraft && stored && draftPrint(stored) === print) await repo.deleteDraft(tx, a.orgId, a.userId);
+          return { sent: summary(sent) };
+        }
+        if (used) values.idempotencyKey = randomUUID();
+        if (sentKey && sent) values.sentKey = sentKey;
         const saved = await repo.saveDraft(tx, a.orgId, a.userId, values);
-        await audit(tx, a, { action: 'incident.draft_save', orgId: a.orgId, objectType: 'incident_draft', objectId: a.userId, detail: { complete: !!input } });
+        await audit(tx, a, {
+          action: 'incident.draft_save',
+          orgId: a.orgId,
+          objectType: 'incident_draft',
+          objectId: a.userId,
+          detail: { complete: !!input, ...(used ? { newKey: true } : {}) },
+        });
         return { savedAt: saved.updated_at, idempotencyKey: values.idempotencyKey as string };
       });
     },
@@ -337,7 +378,8 @@ export function incidentsService(db: Database) {
 
     /**
      * The draft as it would be submitted, for check-your-answers: null when there is no draft or it is not a
-     * complete report yet (the form shows why).
+     * complete report yet (the form shows why). `fingerprint` goes back with "Send report", so that what is sent
+     * is what was checked; `sentBefore` is the report already sent from this form, when these answers differ.
      */
     async review(actor: Actor | null) {
       const a = reporter(actor, 'incident.report');
@@ -351,31 +393,66 @@ export function incidentsService(db: Database) {
         const names = await checkPlaces(tx, a.orgId, parsed.data).catch(() => null);
         if (!names) return null;
         const lateness = assessLateness({ occurredAt: parsed.data.occurredAt, reportedAt: new Date(), shiftEndsAt: parsed.data.shiftEndsAt });
-        return { idempotencyKey: key, report: preview(parsed.data, names), lateness };
+        const earlier = typeof values.sentKey === 'string' ? await repo.findByKey(tx, a.orgId, submitterOf(a), values.sentKey) : undefined;
+        return {
+          idempotencyKey: key,
+          fingerprint: fingerprint(parsed.data),
+          report: preview(parsed.data, names),
+          lateness,
+          sentBefore: earlier ? { id: earlier.id, reference: earlier.reference } : null,
+        };
       });
     },
 
     /**
-     * Submits the reporter's checked draft. `key` is the idempotency key the check page carried: a repeat (double
-     * click, reload, back and resubmit) returns the incident already made with it. `stale` means there is no
-     * matching draft to submit (changed in another tab, or never checked).
+     * Submits the reporter's checked draft. `key` is the idempotency key the check page carried, `reviewed` the
+     * fingerprint of the answers it showed. A repeat (double click, reload, back and resubmit) returns the incident
+     * already made with the key. `stale` means there is nothing to send as checked: no draft with this key (never
+     * checked, or sent and replaced), or, with `changed`, the draft holds other answers than the page showed
+     * (changed in another tab) or than the key already sent; those answers stay in the draft, under a new key when
+     * the old one is used, for the reporter to check again (issue 4 item 3).
      */
-    async submitDraft(actor: Actor | null, key: unknown): Promise<SubmitResult | { stale: true }> {
+    async submitDraft(actor: Actor | null, key: unknown, reviewed?: unknown): Promise<SubmitResult | { stale: true; changed?: boolean }> {
       const a = reporter(actor, 'incident.report');
       const k = idempotencyKey.safeParse(key);
       if (!k.success) return { stale: true };
+      const checked = typeof reviewed === 'string' && /^[0-9a-f]{64}$/.test(reviewed) ? reviewed : undefined;
       return withRetry(a.orgId, async (tx) => {
-        const sent = await existing(tx, a, k.data);
-        if (sent) return sent;
+        // The draft is read before the key: a concurrent submission that commits between the two reads is then
+        // seen as sent (its key) rather than as a missing draft.
         const d = await repo.draft(tx, a.orgId, a.userId);
-        if (!d || draftKey(d.data as FormValues) !== k.data) {
-          // A concurrent submission of this draft may have committed (and deleted the draft) between the two
-          // reads above: look again with a fresh snapshot before calling the key stale.
-          return (await existing(tx, a, k.data)) ?? { stale: true as const };
+        const values = d?.data as FormValues | undefined;
+        const mine = !!values && draftKey(values) === k.data;
+        const sent = await repo.findByKey(tx, a.orgId, submitterOf(a), k.data);
+        if (sent) {
+          const repeat = { incident: summary(sent), created: false };
+          if (mine && values) {
+            if (draftPrint(values) === sent.idempotency_fingerprint) {
+              await repo.deleteDraft(tx, a.orgId, a.userId);
+              return repeat;
+            }
+            // other answers under a key already used: a new report, kept in the draft under a new key
+            const rekeyed = { ...values, idempotencyKey: randomUUID(), sentKey: k.data };
+            await repo.saveDraft(tx, a.orgId, a.userId, rekeyed);
+            await audit(tx, a, {
+              action: 'incident.draft_save',
+              orgId: a.orgId,
+              objectType: 'incident_draft',
+              objectId: a.userId,
+              detail: { complete: true, newKey: true },
+            });
+            return { stale: true as const, changed: true };
+          }
+          // the checked page showed other answers than the report this key made: show the draft again
+          if (checked && checked !== sent.idempotency_fingerprint) return { stale: true as const, changed: true };
+          return repeat;
         }
-        const input = parse(incidentInput, formToInput(d.data as FormValues));
+        if (!mine || !values) return { stale: true as const };
+        const input = parse(incidentInput, formToInput(values));
+        const print = fingerprint(input);
+        if (checked && checked !== print) return { stale: true as const, changed: true };
         await checkPlaces(tx, a.orgId, input);
-        const made = await create(tx, a, input, k.data, fingerprint(input), 'form');
+        const made = await create(tx, a, input, k.data, print, 'form');
         await repo.deleteDraft(tx, a.orgId, a.userId);
         return made;
       });
