@@ -1048,3 +1048,33 @@ describe('NUL characters in text (PostgreSQL cannot store them)', () => {
     assert.equal(await count('incidents', org.id), 0);
   });
 });
+
+describe('the reporter’s view of a corrected report (000 §7.2.6)', () => {
+  test('after the security team corrects the narrative, the reporter still sees what they reported, and that it was corrected', async () => {
+    const me = await memberOf(t, 'reporter');
+    const lsms = await signedIn(t, [[me.org.id, 'security_specialist']]);
+    const created = (await me.client.json('POST', '/api/v1/incidents', report())).json();
+    const before = (await me.client.get(`/api/v1/incidents/${created.id}`)).json();
+    assert.equal(before.corrected, false);
+    assert.equal(before.correctedAt, null);
+    const fix = await lsms.client.json('POST', `/api/v1/cases/${created.id}/corrections`, {
+      narrative: 'LSMS wording: the patient struck the paramedic with a closed fist.',
+      correctionReason: 'Clarified from the crew’s statement',
+    });
+    assert.equal(fix.statusCode, 200, fix.body);
+    const api = (await me.client.get(`/api/v1/incidents/${created.id}`)).json();
+    assert.equal(api.narrative, report().narrative, 'the reporter’s own words');
+    assert.equal(api.category, 'physical_assault');
+    assert.equal(api.corrected, true);
+    assert.ok(api.correctedAt);
+    assert.equal(api.occurredAt, created.occurredAt);
+    const page = await me.client.get(`/incidents/mine/${created.id}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /The patient punched the paramedic on the arm/);
+    assert.doesNotMatch(page.body, /LSMS wording/);
+    assert.match(page.body, /The security team corrected this report on/);
+    // the case itself holds the correction
+    const row = await db.selectFrom('incidents').select('narrative').where('id', '=', created.id).executeTakeFirstOrThrow();
+    assert.match(row.narrative, /LSMS wording/);
+  });
+});

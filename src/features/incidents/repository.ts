@@ -157,6 +157,20 @@ export const incidentsRepository = {
       .execute();
   },
 
+  /**
+   * The report's earlier versions (kept by case management when it corrects a report, src/features/cases), oldest
+   * first: the first holds the report as it was sent.
+   */
+  versions(tx: Tx, orgId: string, incidentId: string) {
+    return tx
+      .selectFrom('incident_versions')
+      .select(['version', 'snapshot', 'changed_at'])
+      .where('org_id', '=', orgId)
+      .where('incident_id', '=', incidentId)
+      .orderBy('version')
+      .execute();
+  },
+
   // ---- drafts --------------------------------------------------------------------------------------------
   draft(tx: Tx, orgId: string, userId: string) {
     return tx.selectFrom('incident_drafts').select(['data', 'updated_at']).where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();

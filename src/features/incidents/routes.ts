@@ -130,6 +130,7 @@ export async function incidentRoutes(app: FastifyInstance, service: IncidentsSer
       title: `Report ${incident.reference}`,
       incident,
       reportedAt: whenText(incident.reportedAt),
+      correctedAt: incident.correctedAt ? whenText(incident.correctedAt) : null,
       rows: summaryRows(incident),
       history: incident.history.map((h) => ({ at: whenText(h.at), label: h.statusLabel })),
     });
@@ -172,7 +173,10 @@ export async function incidentRoutes(app: FastifyInstance, service: IncidentsSer
     {
       schema: {
         tags,
-        summary: 'One of your own incident reports, in full (the read is audited)',
+        summary: 'One of your own incident reports, in full, as you sent it (the read is audited)',
+        description:
+          'The report fields are as the reporter sent them, even after the security team corrected the report; `corrected` and `correctedAt` say ' +
+          'whether and when it was corrected.',
         params: z.object({ id: z.string() }),
         response: { 200: incidentDetailOut },
       },

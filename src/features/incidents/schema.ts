@@ -473,5 +473,9 @@ export const incidentDetailOut = incidentSummaryOut.extend({
   witnesses: z.string().nullable(),
   narrative: z.string(),
   version: z.number().int(),
+  /** The report fields above are as the reporter sent them; true when the security team has since corrected it. */
+  corrected: z.boolean(),
+  /** When it was last corrected. */
+  correctedAt: z.date().nullable(),
   history: z.array(z.object({ at: z.date(), status, statusLabel: z.string() })),
 });

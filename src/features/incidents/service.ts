@@ -69,6 +69,53 @@ const personOut = (p: PersonRow) => ({
   description: p.description,
 });
 
+/** The columns of a report that its reporter gave, which a correction may change (kept in `incident_versions`). */
+const REPORTED = [
+  'category',
+  'occurred_at',
+  'shift_ends_at',
+  'location_kind',
+  'site_id',
+  'department_id',
+  'location_detail',
+  'community_address',
+  'medical_factors',
+  'aggravating_factors',
+  'injured',
+  'injury_description',
+  'examined_within_48h',
+  'police_involved',
+  'police_attended',
+  'police_officer_name',
+  'police_officer_number',
+  'police_station',
+  'crime_reference',
+  'cad_number',
+  'property_description',
+  'property_value_pence',
+  'witnesses',
+  'narrative',
+] as const;
+const DATES = new Set<string>(['occurred_at', 'shift_ends_at']);
+
+/**
+ * The report as its reporter sent it: the current row with the reported columns of the first kept version (the
+ * snapshot case management took before its first correction, as JSON), or the row itself if never corrected.
+ */
+function asReported(r: DetailRow, first: Record<string, unknown> | undefined): DetailRow {
+  if (!first) return r;
+  const out: Record<string, unknown> = { ...r };
+  for (const k of REPORTED) {
+    if (!(k in first)) continue;
+    const v = first[k];
+    out[k] = DATES.has(k) && typeof v === 'string' ? new Date(v) : v;
+  }
+  // the names shown are today's names of the places: only when the place is the one reported
+  if (out.site_id !== r.site_id) out.site_name = null;
+  if (out.department_id !== r.department_id) out.department_name = null;
+  return out as DetailRow;
+}
+
 export function detail(r: DetailRow, people: PersonRow[], events: { at: Date; to_status: string }[]) {
   return {
     ...summary(r),
@@ -504,13 +551,18 @@ export function incidentsService(db: Database) {
      * One of the reporter's own reports in full, with its status history (dates and statuses only: who changed
      * it is not the reporter's to see). Someone else's report, or another organisation's, is "not found".
      * The read of personal data is audited in the same transaction.
+     *
+     * The report is shown as the reporter sent it, even after the security team corrected it: a correction
+     * (case management) rewrites the narrative or the type of incident, and the reporter must not read someone
+     * else's words as theirs. That it was corrected, and when, is feedback they are owed (000 §7.2.6); what the
+     * correction says is the case's record, for the people handling it.
      */
     async getMine(actor: Actor | null, id: string) {
       const a = reporter(actor, 'incident.read_own');
       return inScope(db, { orgId: a.orgId }, async (tx) => {
         const r = await repo.findBySubmitter(tx, a.orgId, submitterOf(a), id);
         if (!r) throw notFound('report');
-        const [people, events] = await Promise.all([repo.people(tx, a.orgId, id), repo.events(tx, a.orgId, id)]);
+        const [people, events, versions] = await Promise.all([repo.people(tx, a.orgId, id), repo.events(tx, a.orgId, id), repo.versions(tx, a.orgId, id)]);
         await audit(tx, a, {
           action: 'incident.read_personal',
           orgId: a.orgId,
@@ -518,7 +570,12 @@ export function incidentsService(db: Database) {
           objectId: id,
           detail: { reference: r.reference, as: 'reporter' },
         });
-        return detail(r, people, events);
+        const first = versions[0]?.snapshot as Record<string, unknown> | undefined;
+        return {
+          ...detail(asReported(r, first), people, events),
+          corrected: versions.length > 0,
+          correctedAt: versions.at(-1)?.changed_at ?? null,
+        };
       });
     },
   };
