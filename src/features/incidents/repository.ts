@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type Generated, sql } from 'kysely';
 import type { Database, Tx } from '../../db/database.ts';
 import type { auditRecord } from '../../platform/audit.ts';
 import { inScope } from '../../platform/tenancy.ts';
@@ -31,6 +31,9 @@ export type NewIncident = {
   idempotencyKey: string;
   fingerprint: string;
 };
+
+/** `incident_drafts.source`, added by migration 20261207130000-IncidentDraftsApi (typed here, beside its only user). */
+const drafts = (tx: Tx) => tx.withTables<{ incident_drafts: { source: Generated<'form' | 'api'> } }>();
 
 /** The submitter already sent a report with this idempotency key; nothing was written. */
 export class DuplicateKey extends Error {}
@@ -171,21 +174,95 @@ export const incidentsRepository = {
       .execute();
   },
 
-  // ---- drafts --------------------------------------------------------------------------------------------
+  // ---- drafts ----------------------------------------------------------------------------------------------
+  // The report form's draft: one per person per organisation (`source = 'form'`, migration IncidentDraftsApi).
   draft(tx: Tx, orgId: string, userId: string) {
-    return tx.selectFrom('incident_drafts').select(['data', 'updated_at']).where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
+    return drafts(tx)
+      .selectFrom('incident_drafts')
+      .select(['data', 'updated_at'])
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .where('source', '=', 'form')
+      .executeTakeFirst();
   },
   saveDraft(tx: Tx, orgId: string, userId: string, data: unknown) {
     const json = JSON.stringify(data);
-    return tx
+    return drafts(tx)
       .insertInto('incident_drafts')
-      .values({ org_id: orgId, user_id: userId, data: json })
-      .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ data: json }))
+      .values({ org_id: orgId, user_id: userId, data: json, source: 'form' })
+      .onConflict((oc) => oc.columns(['org_id', 'user_id']).where('source', '=', 'form').doUpdateSet({ data: json }))
       .returning(['updated_at'])
       .executeTakeFirstOrThrow();
   },
   async deleteDraft(tx: Tx, orgId: string, userId: string): Promise<boolean> {
-    const r = await tx.deleteFrom('incident_drafts').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
+    const r = await drafts(tx)
+      .deleteFrom('incident_drafts')
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .where('source', '=', 'form')
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+
+  // Drafts made through the JSON API: several per person, each by id, only ever the person's own.
+  apiDrafts(tx: Tx, orgId: string, userId: string) {
+    return drafts(tx)
+      .selectFrom('incident_drafts')
+      .select(['id', 'data', 'created_at', 'updated_at'])
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .where('source', '=', 'api')
+      .orderBy('updated_at', 'desc')
+      .limit(500)
+      .execute();
+  },
+  async countApiDrafts(tx: Tx, orgId: string, userId: string) {
+    const r = await drafts(tx)
+      .selectFrom('incident_drafts')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .where('source', '=', 'api')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+  apiDraft(tx: Tx, orgId: string, userId: string, id: string, lock = false) {
+    let q = drafts(tx)
+      .selectFrom('incident_drafts')
+      .select(['id', 'data', 'created_at', 'updated_at'])
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .where('source', '=', 'api')
+      .where('id', '=', id);
+    if (lock) q = q.forUpdate();
+    return q.executeTakeFirst();
+  },
+  insertApiDraft(tx: Tx, orgId: string, userId: string, data: unknown) {
+    return drafts(tx)
+      .insertInto('incident_drafts')
+      .values({ org_id: orgId, user_id: userId, data: JSON.stringify(data), source: 'api' })
+      .returning(['id', 'data', 'created_at', 'updated_at'])
+      .executeTakeFirstOrThrow();
+  },
+  updateApiDraft(tx: Tx, orgId: string, userId: string, id: string, data: unknown) {
+    return drafts(tx)
+      .updateTable('incident_drafts')
+      .set({ data: JSON.stringify(data) })
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .where('source', '=', 'api')
+      .where('id', '=', id)
+      .returning(['id', 'data', 'created_at', 'updated_at'])
+      .executeTakeFirst();
+  },
+  async deleteApiDraft(tx: Tx, orgId: string, userId: string, id: string): Promise<boolean> {
+    const r = await drafts(tx)
+      .deleteFrom('incident_drafts')
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .where('source', '=', 'api')
+      .where('id', '=', id)
+      .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   },
 

@@ -6,7 +6,7 @@ import { LATE_RULE_TEXT, MEDICAL_FACTORS_DEFINITION } from '../../domain/inciden
 import { AppError } from '../../platform/errors.ts';
 import { actorOf, formBody, idParam, validatedByService } from '../../platform/forms.ts';
 import { formContext, summaryRows, whenText } from './present.ts';
-import { draftValues, type FormValues, incidentDetailOut, incidentInput, incidentSummaryOut } from './schema.ts';
+import { draftValues, type FormValues, incidentDetailOut, incidentDraftInput, incidentDraftOut, incidentInput, incidentSummaryOut } from './schema.ts';
 import type { IncidentsService } from './service.ts';
 
 const FORM = 'incidents/views/report-form.njk';
@@ -182,5 +182,87 @@ export async function incidentRoutes(app: FastifyInstance, service: IncidentsSer
       },
     },
     async (req) => service.getMine(actorOf(req), idParam(req)),
+  );
+
+  // ---- drafts through the JSON API (issue 4 item 15) -----------------------------------------------------
+  const draftTags = ['incident drafts'];
+  const draftId = z.object({ id: z.string() });
+  api.get(
+    '/api/v1/incident-drafts',
+    {
+      schema: {
+        tags: draftTags,
+        summary: 'Your unsent drafts, most recently saved first',
+        description: 'Drafts made through the API; the report form keeps its own draft. A service token has no drafts (403).',
+        response: { 200: z.array(incidentDraftOut) },
+      },
+    },
+    async (req) => service.listApiDrafts(actorOf(req)),
+  );
+  api.post(
+    '/api/v1/incident-drafts',
+    {
+      ...validatedByService,
+      schema: {
+        tags: draftTags,
+        summary: 'Start a draft report',
+        description:
+          'Any of the report’s fields (as POST /api/v1/incidents takes them), even none. Each value given is checked (400 naming the field); ' +
+          '`problems` lists what stops the draft being sent yet.',
+        body: incidentDraftInput,
+        response: { 201: incidentDraftOut },
+      },
+    },
+    async (req, reply) => {
+      const d = await service.createApiDraft(actorOf(req), req.body);
+      return reply.code(201).header('location', `/api/v1/incident-drafts/${d.id}`).send(d);
+    },
+  );
+  api.get(
+    '/api/v1/incident-drafts/:id',
+    { schema: { tags: draftTags, summary: 'One of your drafts (anyone else’s is not found)', params: draftId, response: { 200: incidentDraftOut } } },
+    async (req) => service.getApiDraft(actorOf(req), idParam(req)),
+  );
+  api.put(
+    '/api/v1/incident-drafts/:id',
+    {
+      ...validatedByService,
+      schema: {
+        tags: draftTags,
+        summary: 'Save a draft: its fields become those sent',
+        params: draftId,
+        body: incidentDraftInput,
+        response: { 200: incidentDraftOut },
+      },
+    },
+    async (req) => service.saveApiDraft(actorOf(req), idParam(req), req.body),
+  );
+  api.delete('/api/v1/incident-drafts/:id', { schema: { tags: draftTags, summary: 'Delete a draft (204)', params: draftId } }, async (req, reply) => {
+    await service.deleteApiDraft(actorOf(req), idParam(req));
+    return reply.code(204).send();
+  });
+  api.post(
+    '/api/v1/incident-drafts/:id/submit',
+    {
+      ...validatedByService,
+      schema: {
+        tags: draftTags,
+        summary: 'Send a draft as a report',
+        description:
+          'Idempotent as POST /api/v1/incidents: the key is the `Idempotency-Key` header, or else the draft’s id. The first success creates the ' +
+          'incident (201) and deletes the draft; a retry returns the same incident (200); the same key with a different report is refused (409). ' +
+          'An incomplete draft is refused (400, each problem by field) and kept.',
+        params: draftId,
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        response: { 200: incidentSummaryOut, 201: incidentSummaryOut },
+      },
+    },
+    async (req, reply) => {
+      const result = await service.submitApiDraft(actorOf(req), idParam(req), req.headers['idempotency-key']);
+      return reply
+        .code(result.created ? 201 : 200)
+        .header('location', `/api/v1/incidents/${result.incident.id}`)
+        .send(result.incident);
+    },
   );
 }

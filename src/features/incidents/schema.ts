@@ -307,6 +307,13 @@ export const incidentInput = fields
 export type IncidentInput = z.output<typeof incidentInput>;
 export type IncidentPersonInput = IncidentInput['affected'][number];
 
+/**
+ * A draft sent through the API: any of the report's fields, each checked as the full report checks it (a bad
+ * value is refused when saved), without the rules that need the whole report; those are reported as `problems`
+ * until the draft is complete, and enforced when it is sent.
+ */
+export const incidentDraftInput = fields.partial();
+
 /** The Idempotency-Key header or the form's hidden key: printable ASCII, up to 255 characters. */
 export const idempotencyKey = z
   .string({ error: 'Send an Idempotency-Key header' })
@@ -478,4 +485,16 @@ export const incidentDetailOut = incidentSummaryOut.extend({
   /** When it was last corrected. */
   correctedAt: z.date().nullable(),
   history: z.array(z.object({ at: z.date(), status, statusLabel: z.string() })),
+});
+
+const draftProblem = z.object({ field: z.string(), message: z.string() });
+
+/** An API draft: the fields saved so far, and what stops it being sent yet. */
+export const incidentDraftOut = z.object({
+  id: z.uuid(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  report: z.record(z.string(), z.unknown()),
+  complete: z.boolean(),
+  problems: z.array(draftProblem),
 });

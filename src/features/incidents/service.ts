@@ -20,7 +20,7 @@ import { conflict, type FieldError, forbidden, invalid, notFound } from '../../p
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
 import { DuplicateKey, incidentsRepository as repo, report } from './repository.ts';
-import { draftValues, type FormValues, formToInput, type IncidentInput, idempotencyKey, incidentInput, nulFields } from './schema.ts';
+import { draftValues, type FormValues, formToInput, type IncidentInput, idempotencyKey, incidentDraftInput, incidentInput, nulFields } from './schema.ts';
 
 type Reporter = Extract<Actor, { kind: 'user' }> & { orgId: string };
 type Row<T> = T extends Promise<infer R> ? R : never;
@@ -254,6 +254,28 @@ const draftKey = (values: FormValues) => {
   return typeof k === 'string' && idempotencyKey.safeParse(k).success ? k : undefined;
 };
 
+/** How many unsent API drafts one person may keep in one organisation. */
+const MAX_API_DRAFTS = 100;
+
+type ApiDraftRow = { id: string; data: unknown; created_at: Date; updated_at: Date };
+
+/** An API draft as answered: its saved fields, and the problems that stop it being sent yet. */
+function apiDraftOut(d: ApiDraftRow) {
+  const report = (d.data ?? {}) as Record<string, unknown>;
+  const checked = incidentInput.safeParse(report);
+  const problems: FieldError[] = [];
+  if (!checked.success) {
+    const seen = new Set<string>();
+    for (const issue of checked.error.issues) {
+      const field = issue.path.join('.') || 'form';
+      if (seen.has(field)) continue;
+      seen.add(field);
+      problems.push({ field, message: issue.message });
+    }
+  }
+  return { id: d.id, createdAt: d.created_at, updatedAt: d.updated_at, report, complete: checked.success, problems };
+}
+
 /**
  * Incident reporting (SPEC C2): drafts, check-your-answers, idempotent submission with a per-organisation
  * reference, and the reporter's own reports. Every method checks access first; every write is audited in its
@@ -343,7 +365,116 @@ export function incidentsService(db: Database) {
     }
   }
 
+  /** A person reporting: drafts are a person's, so a service token (an integration acting as itself) has none. */
+  const drafter = (actor: Actor | null): Reporter => {
+    const a = reporter(actor, 'incident.report');
+    if (personOf(a) === null) throw forbidden('Drafts belong to a person. A service token sends reports directly with POST /api/v1/incidents.');
+    return a;
+  };
+
+  /** An API draft's fields, checked one by one (400 naming each bad one), as stored: JSON, no unknown fields. */
+  async function draftFields(tx: Tx, a: Reporter, raw: unknown) {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw invalid([{ field: 'form', message: 'Send the draft as a JSON object of report fields' }]);
+    const parsed = parse(incidentDraftInput, raw);
+    if (parsed.siteId || parsed.departmentId) await checkPlaces(tx, a.orgId, parsed as IncidentInput);
+    return JSON.parse(JSON.stringify(parsed)) as Record<string, unknown>;
+  }
+
+  const draftAudit = (tx: Tx, a: Reporter, action: 'incident.draft_save' | 'incident.draft_discard', id: string) =>
+    audit(tx, a, { action, orgId: a.orgId, objectType: 'incident_draft', objectId: id, detail: { via: 'api' } });
+
   return {
+    // ---- drafts through the JSON API (issue 4 item 15) -----------------------------------------------------
+
+    /** The person's unsent API drafts, most recently saved first. */
+    async listApiDrafts(actor: Actor | null) {
+      const a = drafter(actor);
+      return inScope(db, { orgId: a.orgId }, async (tx) => (await repo.apiDrafts(tx, a.orgId, a.userId)).map(apiDraftOut));
+    },
+
+    /** One of the person's API drafts; anyone else's is "not found". */
+    async getApiDraft(actor: Actor | null, id: string) {
+      const a = drafter(actor);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const d = await repo.apiDraft(tx, a.orgId, a.userId, id);
+        if (!d) throw notFound('draft');
+        return apiDraftOut(d);
+      });
+    },
+
+    /** Starts an API draft with the fields given (any, even none); a bad value is refused and nothing is written. */
+    async createApiDraft(actor: Actor | null, raw: unknown) {
+      const a = drafter(actor);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const data = await draftFields(tx, a, raw ?? {});
+        if ((await repo.countApiDrafts(tx, a.orgId, a.userId)) >= MAX_API_DRAFTS)
+          throw conflict('form', `You have ${MAX_API_DRAFTS} unsent drafts. Send or delete some before starting another.`);
+        const d = await repo.insertApiDraft(tx, a.orgId, a.userId, data);
+        await draftAudit(tx, a, 'incident.draft_save', d.id);
+        return apiDraftOut(d);
+      });
+    },
+
+    /** Replaces an API draft's fields with those given. */
+    async saveApiDraft(actor: Actor | null, id: string, raw: unknown) {
+      const a = drafter(actor);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        if (!(await repo.apiDraft(tx, a.orgId, a.userId, id, true))) throw notFound('draft');
+        const data = await draftFields(tx, a, raw);
+        const d = await repo.updateApiDraft(tx, a.orgId, a.userId, id, data);
+        if (!d) throw notFound('draft');
+        await draftAudit(tx, a, 'incident.draft_save', id);
+        return apiDraftOut(d);
+      });
+    },
+
+    /** Deletes an API draft, as the form's "Delete this draft" does. */
+    async deleteApiDraft(actor: Actor | null, id: string) {
+      const a = drafter(actor);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        if (!(await repo.deleteApiDraft(tx, a.orgId, a.userId, id))) throw notFound('draft');
+        await draftAudit(tx, a, 'incident.draft_discard', id);
+      });
+    },
+
+    /**
+     * Sends an API draft as a report, idempotently as POST /api/v1/incidents: the key is the Idempotency-Key
+     * header, or else the draft's own id, so a retry after the report was made (the draft is gone then) answers
+     * with that report (`created: false`), never a second one; the same key with a different report is refused
+     * (409). An incomplete draft is refused (400, each problem by field) and kept.
+     */
+    async submitApiDraft(actor: Actor | null, id: string, key?: unknown): Promise<SubmitResult> {
+      const a = drafter(actor);
+      let k = `draft-${id}`;
+      if (key !== undefined) {
+        const parsedKey = idempotencyKey.safeParse(key);
+        if (!parsedKey.success) throw invalid([{ field: 'Idempotency-Key', message: parsedKey.error.issues[0]?.message ?? 'Invalid Idempotency-Key' }]);
+        k = parsedKey.data;
+      }
+      return withRetry(a.orgId, async (tx) => {
+        const d = await repo.apiDraft(tx, a.orgId, a.userId, id, true);
+        if (!d) {
+          // sent already (a retry), or never the caller's: only the caller's own report with this key is answered
+          const sent = await existing(tx, a, k);
+          if (sent) return sent;
+          throw notFound('draft');
+        }
+        const input = parse(incidentInput, d.data);
+        const print = fingerprint(input);
+        const sent = await existing(tx, a, k, print);
+        if (sent) {
+          // this very report was already sent with the key: the draft is that report
+          await repo.deleteApiDraft(tx, a.orgId, a.userId, id);
+          return sent;
+        }
+        await checkPlaces(tx, a.orgId, input);
+        const made = await create(tx, a, input, k, print, 'api');
+        await repo.deleteApiDraft(tx, a.orgId, a.userId, id);
+        return made;
+      });
+    },
+
     /** Sites and departments of the acting organisation, for the "where" question. */
     async formOptions(actor: Actor | null) {
       const a = reporter(actor, 'incident.report');

@@ -135,6 +135,12 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'POST /api/v1/incidents': act('incident.report'),
   'GET /api/v1/incidents/mine': act('incident.read_own'),
   'GET /api/v1/incidents/:id': act('incident.read_own', { object: true }),
+  'GET /api/v1/incident-drafts': act('incident.report'),
+  'POST /api/v1/incident-drafts': act('incident.report'),
+  'GET /api/v1/incident-drafts/:id': act('incident.report', { object: true }),
+  'PUT /api/v1/incident-drafts/:id': act('incident.report', { object: true }),
+  'DELETE /api/v1/incident-drafts/:id': act('incident.report', { object: true }),
+  'POST /api/v1/incident-drafts/:id/submit': act('incident.report', { object: true }),
 
   // case lists and exports (features/cases-list)
   'GET /cases': act('case.list'),
