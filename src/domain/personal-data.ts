@@ -4,10 +4,12 @@
  * `incident.read_personal` by the caller (src/features/cases-list/personal-data.ts does it).
  *
  * Personal data in a report: the identity of the people affected and of assailants (name, description, staff
- * role), dates of birth, police details (officer name and number, station, crime reference, CAD number), and
- * the narrative (free text that names people). The case facts (reference, dates, category, status, place,
- * lateness, medical factors, whether the police attended) are not personal data and are shown to every role that
- * may see the case at all.
+ * role), dates of birth, police details (officer name and number, station, crime reference, CAD number), the
+ * narrative (free text that names people), the precise place (the address of an incident in the community — often
+ * a patient's home on a lone-worker visit — and the free-text detail of where on a site), and the description of
+ * injuries (health data about the person affected). The case facts (reference, dates, category, status, the site
+ * and department or "in the community", lateness, medical factors, whether anyone was injured, whether the police
+ * attended) are not personal data and are shown to every role that may see the case at all.
  *
  * - security specialist (LSMS): everything, for every case of the organisation (they investigate, `003 §2.3`).
  * - manager: everything, only for the cases whose investigation they are assigned.
@@ -17,7 +19,7 @@
  */
 import type { Role } from '../platform/access/roles.ts';
 
-export const PERSONAL_FIELDS = ['identities', 'datesOfBirth', 'police', 'narrative'] as const;
+export const PERSONAL_FIELDS = ['identities', 'datesOfBirth', 'police', 'narrative', 'place', 'injuries'] as const;
 export type PersonalField = (typeof PERSONAL_FIELDS)[number];
 
 export const PERSONAL_FIELD_LABELS: Record<PersonalField, string> = {
@@ -25,6 +27,8 @@ export const PERSONAL_FIELD_LABELS: Record<PersonalField, string> = {
   datesOfBirth: 'Dates of birth',
   police: 'Police details (officer, station, crime reference, CAD number)',
   narrative: 'What happened, in the reporter’s words',
+  place: 'The address in the community and the detail of where on a site',
+  injuries: 'Descriptions of injuries',
 };
 
 /** Roles that see every personal field of every case of their own organisation. */
@@ -74,16 +78,29 @@ type Police = {
   cadNumber?: string | null;
 };
 
+type Place = { communityAddress?: string | null; detail?: string | null };
+
 /**
  * A copy of an incident with every personal field the viewer may not see set to null (people keep their type, so
- * "a patient" is still shown). Works on the shape of `IncidentDetail` (src/features/incidents/service.ts) and any
- * object with the same optional parts.
+ * "a patient" is still shown; the place keeps its kind, site and department). Works on the shape of
+ * `IncidentDetail` (src/features/incidents/service.ts) and any object with the same optional parts.
  */
-export function redactIncident<T extends { affected?: Person[]; assailants?: Person[]; police?: Police; narrative?: string | null; witnesses?: string | null }>(
-  incident: T,
-  fields: ReadonlySet<PersonalField>,
-): T {
+export function redactIncident<
+  T extends {
+    affected?: Person[];
+    assailants?: Person[];
+    police?: Police;
+    narrative?: string | null;
+    witnesses?: string | null;
+    location?: Place;
+    injuryDescription?: string | null;
+  },
+>(incident: T, fields: ReadonlySet<PersonalField>): T {
   const out = { ...incident };
+  // issue 4 §14: a home address on a lone-worker visit, or "bed 4, Mr X's room", identifies people
+  if (out.location && !fields.has('place')) out.location = { ...out.location, communityAddress: null, detail: null };
+  // issue 4 §14: injuries are health data about the person affected; whether anyone was injured stays a fact
+  if (!fields.has('injuries') && 'injuryDescription' in out) out.injuryDescription = null;
   const people = (list: Person[] | undefined) =>
     list?.map((p) => ({
       ...p,

@@ -122,14 +122,15 @@ export function summaryRows(r: IncidentPreview, changeHref?: string): Row[] {
   const where =
     r.location.kind === 'site'
       ? [r.location.siteName, r.location.departmentName, r.location.detail].filter(Boolean).map((s) => escapeHtml(s as string))
-      : [multiline(r.location.communityAddress ?? '')];
+      : // without the address (personal data the viewer may not see, src/domain/personal-data.ts) the fact remains
+        [r.location.communityAddress ? multiline(r.location.communityAddress) : 'In the community'];
   add('locationKind', 'Where it happened', where.join('<br>'), true);
   add('affected-0-type', 'Who was affected', people(r.affected, true), true);
   add(
     'injured',
     'Injuries',
     r.injured
-      ? `${multiline(r.injuryDescription ?? '')}<br>Examined within 48 hours: ${escapeHtml(r.examinedWithin48h ? EXAMINED_LABELS[r.examinedWithin48h] : 'Not given')}`
+      ? `${r.injuryDescription ? multiline(r.injuryDescription) : 'Injured'}<br>Examined within 48 hours: ${escapeHtml(r.examinedWithin48h ? EXAMINED_LABELS[r.examinedWithin48h] : 'Not given')}`
       : 'No injuries',
     true,
   );
