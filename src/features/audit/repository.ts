@@ -99,7 +99,7 @@ export const auditRepository = {
    * restricts to one organisation (always set for organisation-scoped searchers; row-level security enforces it
    * again). Fetches `limit + 1` rows so the caller knows whether a next page exists without counting.
    */
-  search(tx: Tx, filters: AuditSearch & { orgId?: string }, limit: number, offset: number) {
+  search(tx: Tx, filters: AuditSearch & { orgId?: string; objectIds?: string[] }, limit: number, offset: number) {
     let q = tx
       .selectFrom('audit_events as e')
       .leftJoin('users as u', 'u.id', 'e.actor_id')
@@ -123,6 +123,8 @@ export const auditRepository = {
     if (filters.action) q = q.where(sql<boolean>`e.action LIKE ${likePrefix(filters.action)}`);
     if (filters.actor) q = q.where(sql<boolean>`lower(u.email) = lower(${filters.actor})`);
     if (filters.outcome) q = q.where('e.outcome', '=', filters.outcome);
+    // index audit_events_object (migration 20261207140000-AuditEventsByObject)
+    if (filters.objectIds) q = q.where('e.object_id', 'in', filters.objectIds.length ? filters.objectIds : ['']);
     // Dates are calendar days in the UK: a day starts at local midnight, whether GMT or BST.
     if (filters.from) q = q.where(sql<boolean>`e.at >= (${filters.from}::date::timestamp AT TIME ZONE 'Europe/London')`);
     if (filters.to) q = q.where(sql<boolean>`e.at < ((${filters.to}::date + 1)::timestamp AT TIME ZONE 'Europe/London')`);
@@ -134,6 +136,17 @@ export const auditRepository = {
         .offset(offset)
         .execute()
     );
+  },
+
+  /**
+   * The case an object filter names, by id or reference, among those the transaction may read (row-level
+   * security keeps another organisation's cases out of an organisation-scoped search; `orgId` says so again).
+   */
+  incidentByObject(tx: Tx, object: string, orgId: string | undefined, isId: boolean) {
+    let q = tx.selectFrom('incidents').select(['id', 'reference']);
+    q = isId ? q.where('id', '=', object) : q.where('reference', '=', object);
+    if (orgId) q = q.where('org_id', '=', orgId);
+    return q.execute();
   },
 
   /** Organisations to offer in a deployment-wide administrator's filter. */

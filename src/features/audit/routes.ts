@@ -5,7 +5,7 @@ import { actorOf } from '../../platform/forms.ts';
 import { AUDIT_OUTCOME_LABELS, AUDIT_OUTCOMES, type AuditEventOut, auditPageOut, auditSearch } from './schema.ts';
 import type { AuditService } from './service.ts';
 
-const FILTER_FIELDS = ['action', 'actor', 'from', 'to', 'outcome', 'org'] as const;
+const FILTER_FIELDS = ['action', 'actor', 'object', 'from', 'to', 'outcome', 'org'] as const;
 
 const ukTime = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
@@ -32,7 +32,14 @@ const row = (e: AuditEventOut) => ({
   time: ukTime.format(new Date(e.at)),
   outcomeLabel: AUDIT_OUTCOME_LABELS[e.outcome],
   object: [e.objectType, e.objectId].filter(Boolean).join(' '),
+  // a case's reference, which people know it by, where the event recorded one
+  reference: referenceOf(e.detail),
 });
+
+function referenceOf(detail: unknown): string | undefined {
+  const r = detail && typeof detail === 'object' ? (detail as { reference?: unknown }).reference : undefined;
+  return typeof r === 'string' ? r : undefined;
+}
 
 /** The audit trail search page and `/api/v1/audit-events`. */
 export async function auditRoutes(app: FastifyInstance, service: AuditService): Promise<void> {
@@ -87,7 +94,7 @@ export async function auditRoutes(app: FastifyInstance, service: AuditService): 
         tags: ['audit'],
         summary: 'Search the audit trail',
         description:
-          'Newest first, 50 a page. Organisation administrators and security specialists see their acting organisation’s events; deployment-wide administrators see every organisation’s and may filter by `org`. `from` and `to` are UK calendar days, inclusive. Each search is itself audited.',
+          'Newest first, 50 a page. Organisation administrators and security specialists see their acting organisation’s events; deployment-wide administrators see every organisation’s and may filter by `org`. `object` is an object id or a case reference (e.g. `RXX-2026-000123`): for a case, every event about it, such as each read of its personal data. `from` and `to` are UK calendar days, inclusive. Each search is itself audited.',
         querystring: auditSearch,
         response: { 200: auditPageOut },
       },

@@ -1,4 +1,5 @@
-import type { Database } from '../../db/database.ts';
+import type { Database, Tx } from '../../db/database.ts';
+import { parseReference } from '../../domain/incidents.ts';
 import { authorize, POLICY } from '../../platform/access/policy.ts';
 import type { Actor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
@@ -11,6 +12,15 @@ import { AUDIT_PAGE_SIZE, type AuditEventOut, type AuditSearch, auditSearch } fr
 /** True when the actor searches every organisation's events (a deployment-wide administrator, or the CLI). */
 function searchesEveryOrganisation(actor: Actor): boolean {
   return actor.kind === 'system' || POLICY['audit.search'].any.some((r) => actor.globalRoles.includes(r));
+}
+
+/**
+ * The object ids an object filter stands for: the text given, and for a case named by id or reference both its id
+ * and its reference, so "RXX-2026-000123" finds the events recorded against the case's id (issue 4 §14).
+ */
+async function objectIdsOf(tx: Tx, object: string, orgId: string | undefined): Promise<string[]> {
+  const cases = await repo.incidentByObject(tx, object, orgId, !parseReference(object));
+  return [...new Set([object, ...cases.flatMap((c) => [c.id, c.reference])])];
 }
 
 /** The audit trail, read side (SPEC: a tamper-evident trail of every read of sensitive data and every change). */
@@ -40,7 +50,8 @@ export function auditService(db: Database) {
       const scope: Scope = wide ? { all: true } : { orgId: orgId as string };
       return inScope(db, scope, async (tx) => {
         const offset = (filters.page - 1) * AUDIT_PAGE_SIZE;
-        const rows = await repo.search(tx, { ...filters, orgId }, AUDIT_PAGE_SIZE, offset);
+        const objectIds = filters.object ? await objectIdsOf(tx, filters.object, orgId) : undefined;
+        const rows = await repo.search(tx, { ...filters, orgId, objectIds }, AUDIT_PAGE_SIZE, offset);
         const hasNext = rows.length > AUDIT_PAGE_SIZE;
         const events: AuditEventOut[] = rows.slice(0, AUDIT_PAGE_SIZE).map((r) => ({
           seq: r.seq,
