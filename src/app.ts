@@ -45,9 +45,11 @@ import type { UsersService } from './features/users/service.ts';
 import { enforceRouteAccess } from './platform/access/enforce.ts';
 import { audit } from './platform/audit.ts';
 import { isApi, registerErrorHandling, registerPages } from './platform/http.ts';
+import { describeRoute, finishDocument, securitySchemes } from './platform/openapi.ts';
 import { registerSecurityHeaders } from './platform/security-headers.ts';
 import { nhsukStylesheet } from './platform/stylesheet.ts';
 import { inScope } from './platform/tenancy.ts';
+import { refuseNul } from './platform/validation.ts';
 import { createViews, nhsukDist } from './platform/views.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -130,19 +132,21 @@ export async function createApp(services: Services, options: AppOptions): Promis
       return (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? (req.headers['x-csrf-token'] as string | undefined);
     },
   });
+  const rateLimited = new Set<string>();
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Warden API', version: '1', description: 'Security management for NHS organisations. Errors are RFC 9457 problem details.' },
-      components: {
-        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: names.session }, bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'wdn_…' } },
-      },
+      components: { securitySchemes: securitySchemes(names.session) },
     },
+    // Security, problem-details responses and upload bodies are added here for every operation (platform/openapi.ts).
     transform: (input) => {
       const out = jsonSchemaTransform(input);
       if (!input.url.startsWith('/api/v1/') || input.url === '/api/v1/openapi.json') out.schema = { ...out.schema, hide: true };
+      else out.schema = describeRoute(input.url, input.route.method, out.schema, input.route.config, rateLimited);
       return out;
     },
+    transformObject: (input) => finishDocument('openapiObject' in input ? input.openapiObject : input.swaggerObject, rateLimited),
   });
   // The stylesheet is served rewritten (platform/stylesheet.ts); an exact route wins over the static prefix below.
   const stylesheet = nhsukStylesheet(nhsukDist);
@@ -212,6 +216,9 @@ export async function createApp(services: Services, options: AppOptions): Promis
     if (req.bearer) return done();
     app.csrfProtection(req, reply, done);
   });
+  // A NUL character anywhere in the request is a 400 naming the field, before any handler can send it to
+  // PostgreSQL (which refuses it in text and jsonb, as a 500).
+  app.addHook('preHandler', refuseNul);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { Client, memberOf, signedIn, testApp } from '../../test/app.ts';
+import { organisation } from '../../test/factories.ts';
 import { createApp } from '../app.ts';
 import { openDatabase } from '../db/database.ts';
 import { createServices } from '../services.ts';
 import { ROUTE_ACCESS } from './access/routes.ts';
+import { invalid } from './errors.ts';
+import { nulField } from './validation.ts';
 
 const t = await testApp();
 const SECRET = 'secret detail: password=hunter2 at /srv/warden/db.ts';
@@ -17,6 +20,11 @@ for (const url of ['/test/boom', '/api/test/boom']) {
     throw new Error(SECRET);
   });
 }
+// A page refusing its query with a message that quotes markup, to show the error summary escapes it.
+ROUTE_ACCESS['GET /test/invalid'] = { public: true };
+t.app.get('/test/invalid', { schema: { hide: true } }, async () => {
+  throw invalid([{ field: 'shade', message: 'Colour <b>"red"</b> is not one of the choices' }]);
+});
 await signedIn(t, [[null, 'administrator']]); // once a user exists, set-up is over and pages render
 
 /** The CSP directives of a response, by name. */
@@ -180,6 +188,81 @@ describe('error pages', () => {
     assert.ok(!res.body.includes('hunter2') && !res.body.includes('secret detail'));
     assert.doesNotMatch(res.body, NO_STACK);
     assert.deepEqual(Object.keys(body).sort(), ['detail', 'instance', 'requestId', 'status', 'title', 'type']);
+  });
+});
+
+describe('bad input on a page with no form of its own (issue 4: clear message, error summary)', () => {
+  test('a bad value in the address of a list page gets a 400 page listing each problem with its field', async () => {
+    const { client } = await memberOf(t, 'security_specialist');
+    const res = await client.get('/markers?due=yes');
+    assert.equal(res.statusCode, 400);
+    assert.match(res.headers['content-type'] as string, /^text\/html/);
+    assert.match(res.body, /<title>Error: There is a problem with the information you gave – Warden<\/title>/);
+    assert.match(res.body, /class="nhsuk-error-summary"/);
+    assert.match(res.body, /<li>\s*due must be true or false \(or 1 or 0\)\s*<\/li>/);
+    assert.match(res.body, /Go back, change what is listed above and try again/);
+  });
+
+  test('the problems are shown as text: markup in a message is escaped', async () => {
+    const res = await new Client(t.app).get('/test/invalid');
+    assert.equal(res.statusCode, 400);
+    assert.ok(res.body.includes('shade: Colour &lt;b&gt;&quot;red&quot;&lt;/b&gt; is not one of the choices'), res.body);
+    assert.ok(!res.body.includes('<b>"red"</b>'));
+  });
+});
+
+describe('a NUL character anywhere in a request is refused before any handler (PostgreSQL refuses it in text and jsonb)', () => {
+  const NUL_MESSAGE = (field: string) => `${field} must not contain a NUL character (U+0000): remove it and try again`;
+
+  test('an API write: 400 problem naming the field, and nothing written', async () => {
+    const { client } = await signedIn(t, [[null, 'administrator']]);
+    const code = `N${Date.now().toString(36).slice(-3).toUpperCase()}`;
+    const res = await client.json('POST', '/api/v1/organisations', { name: 'Nul\u0000 Trust', code, type: 'acute' });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+    assert.deepEqual(res.json().errors, [{ field: 'name', message: NUL_MESSAGE('name') }]);
+    const written = await t.db.owner.selectFrom('organisations').select('id').where('code', '=', code).execute();
+    assert.deepEqual(written, []);
+  });
+
+  test('an API query: GET /api/v1/cases?q=%00 is a 400 naming q, not a 500', async () => {
+    const { client } = await memberOf(t, 'security_specialist');
+    const res = await client.get('/api/v1/cases?q=%00');
+    assert.equal(res.statusCode, 400, res.body);
+    assert.deepEqual(res.json().errors, [{ field: 'q', message: NUL_MESSAGE('q') }]);
+  });
+
+  test('a form post: the 400 page names the field, and nothing is written', async () => {
+    const { client } = await signedIn(t, [[null, 'administrator']]);
+    const code = `M${Date.now().toString(36).slice(-3).toUpperCase()}`;
+    const res = await client.post('/organisations', { name: 'Form\u0000 Trust', code, type: 'acute' });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.headers['content-type'] as string, /^text\/html/);
+    assert.ok(res.body.includes(NUL_MESSAGE('name')), res.body);
+    assert.deepEqual(await t.db.owner.selectFrom('organisations').select('id').where('code', '=', code).execute(), []);
+  });
+
+  test('an API update is refused too; nested fields, array items and keys are named by their path', async () => {
+    const { client } = await signedIn(t, [[null, 'administrator']]);
+    const org = await organisation(t.db.owner);
+    const res = await client.json('PUT', `/api/v1/organisations/${org.id}`, { name: 'Re\u0000named', code: org.code, type: 'acute' });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.deepEqual(res.json().errors, [{ field: 'name', message: NUL_MESSAGE('name') }]);
+    const kept = await t.db.owner.selectFrom('organisations').select('name').where('id', '=', org.id).executeTakeFirstOrThrow();
+    assert.equal(kept.name, org.name);
+    assert.equal(nulField({ a: { 'b\u0000': 1 } }), 'a.b\\u0000');
+    assert.equal(nulField({ a: [{ b: 'fine' }, { c: 'bad\u0000' }] }), 'a.1.c');
+    // An uploaded file part (which refers back to all the fields) is checked by its name only.
+    const fields: Record<string, unknown> = { description: 'fine' };
+    fields.file = { type: 'file', filename: 'photo.jpg', _buf: Buffer.from([0]), fields };
+    assert.equal(nulField(fields), undefined);
+    (fields.file as { filename: string }).filename = 'pho\u0000to.jpg';
+    assert.equal(nulField(fields), 'file');
+    assert.equal(nulField({ ok: 'no nul here', n: 1, d: new Date(), b: Buffer.from([0]) }), undefined);
+    // Forms and query strings are parsed into objects without Object's prototype.
+    const form = Object.create(Object.create(null)) as Record<string, string>;
+    form.name = 'a\u0000';
+    assert.equal(nulField(form), 'name');
   });
 });
 

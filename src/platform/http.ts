@@ -104,6 +104,23 @@ const PAGE_TEXT: Record<number, { heading: string; paragraphs: string[] }> = {
   },
 };
 
+/**
+ * The 400 page for bad input on a page with no form of its own to show again (a bad filter, export format or
+ * date in the address): an error summary listing each problem with the field it is about, so the user can see
+ * what to change. The summary's items are text, so values quoted in messages are escaped; they are not links,
+ * as the fields are not on this page.
+ */
+function badInputPage(detail: string, fields: FieldError[]) {
+  const names = (f: FieldError) => f.message.toLowerCase().startsWith(`${f.field.toLowerCase()} `);
+  const problems = fields.map((f) => ({ text: names(f) ? f.message : `${f.field}: ${f.message}` }));
+  return {
+    title: 'Error: There is a problem with the information you gave',
+    heading: 'There is a problem with the information you gave',
+    problems,
+    paragraphs: [problems.length ? 'Go back, change what is listed above and try again.' : detail],
+  };
+}
+
 /** RFC 9457 problem details, with field errors under `errors`. */
 export function problem(req: FastifyRequest, status: number, id: string, title: string, detail: string, errors: FieldError[] = []) {
   return {
@@ -167,7 +184,8 @@ export function registerErrorHandling(app: FastifyInstance, onDenied: (req: Fast
     const text = PAGE_TEXT[status] ?? { heading: title, paragraphs: [detail] };
     if (id === 'csrf') return reply.page('error.njk', { title: 'Form expired', heading: 'This form has expired', paragraphs: [detail] }, status);
     if (status === 401) return reply.redirect(`/sign-in?next=${encodeURIComponent(req.url)}`);
-    return reply.page('error.njk', { title: text.heading, heading: text.heading, paragraphs: status === 400 ? [detail] : text.paragraphs }, status);
+    if (status === 400) return reply.page('error.njk', badInputPage(detail, fields), 400);
+    return reply.page('error.njk', { title: text.heading, heading: text.heading, paragraphs: text.paragraphs }, status);
   });
 
   app.setNotFoundHandler((req, reply) => {

@@ -7,19 +7,34 @@ import { createApp } from '../app.ts';
 import { createServices } from '../services.ts';
 
 // Every route as Fastify registers it, collected from the first registration on.
-const routes: { method: string; url: string }[] = [];
+const routes: { method: string; url: string; consumes?: string[] }[] = [];
 const db = await testDatabase();
 const app = await createApp(createServices(db.app, { sessionIdleMinutes: 60, sessionMaxHours: 12 }), {
   config: { secureCookies: false, logLevel: 'silent', baseUrl: 'http://localhost' },
   logger: false,
   onRoute: (route: RouteOptions) => {
-    for (const method of [route.method].flat()) routes.push({ method: method.toLowerCase(), url: route.url });
+    const consumes = (route.schema as { consumes?: string[] } | undefined)?.consumes;
+    for (const method of [route.method].flat()) routes.push({ method: method.toLowerCase(), url: route.url, consumes });
   },
 });
 after(() => app.close());
 
-type Document = { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, Operation>> };
-type Operation = { summary?: string; tags?: string[]; parameters?: { in: string; name: string; required?: boolean }[]; responses: Record<string, unknown> };
+type Document = {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, Record<string, string>>; responses: Record<string, Response>; schemas: Record<string, Schema> };
+};
+type Operation = {
+  summary?: string;
+  tags?: string[];
+  parameters?: { in: string; name: string; required?: boolean; schema?: Schema }[];
+  responses: Record<string, Response | { $ref: string }>;
+  security?: Record<string, string[]>[];
+  requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
+};
+type Response = { description: string; content?: Record<string, { schema: Schema | { $ref: string } }> };
+type Schema = { type?: string; format?: string; required?: string[]; properties?: Record<string, Schema>; enum?: string[] };
 
 const VERBS = new Set(['get', 'put', 'post', 'delete', 'patch']);
 /** Fastify's `/a/:id` as OpenAPI's `/a/{id}`. */
@@ -81,5 +96,95 @@ describe('OpenAPI document', () => {
         }
       }
     }
+  });
+});
+
+/** Every documented operation, as [name, method, path, operation]. */
+function operations(doc: Document): [string, string, string, Operation][] {
+  return Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([m, op]) => [`${m.toUpperCase()} ${path}`, m, path, op] as [string, string, string, Operation]),
+  );
+}
+
+/** A `$ref` to `#/components/<kind>/<name>`, followed. */
+function deref<T>(doc: Document, value: T | { $ref: string }): T {
+  if (value && typeof value === 'object' && '$ref' in value) {
+    const [, , kind, name] = value.$ref.split('/');
+    return (doc.components as unknown as Record<string, Record<string, T>>)[kind as string]?.[name as string] as T;
+  }
+  return value as T;
+}
+
+const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+
+describe('OpenAPI document: security, errors and uploads (issue 4 item 15)', () => {
+  test('every operation needs a bearer token or the session, and a session write also needs the CSRF header', async () => {
+    const doc = await fetchDocument();
+    const schemes = doc.components.securitySchemes;
+    assert.deepEqual({ type: schemes.bearer?.type, scheme: schemes.bearer?.scheme }, { type: 'http', scheme: 'bearer' });
+    assert.deepEqual(
+      { type: schemes.session?.type, in: schemes.session?.in, name: schemes.session?.name },
+      { type: 'apiKey', in: 'cookie', name: 'warden_session' },
+    );
+    // app.ts's CSRF check reads this header for scripts.
+    assert.deepEqual({ type: schemes.csrf?.type, in: schemes.csrf?.in, name: schemes.csrf?.name }, { type: 'apiKey', in: 'header', name: 'x-csrf-token' });
+    const ops = operations(doc);
+    assert.ok(ops.length >= 8);
+    for (const [name, method, , op] of ops) {
+      const expected = WRITE_METHODS.has(method) ? [{ bearer: [] }, { session: [], csrf: [] }] : [{ bearer: [] }, { session: [] }];
+      assert.deepEqual(op.security, expected, `${name} declares how to authenticate`);
+    }
+  });
+
+  test('every operation documents its problem-details errors: 400, 401, 403; 404 with a path id; 409 on writes', async () => {
+    const doc = await fetchDocument();
+    const problem = doc.components.schemas.Problem as Schema;
+    assert.deepEqual(problem.required, ['type', 'title', 'status', 'detail', 'instance', 'requestId']);
+    assert.ok(problem.properties?.errors, 'field errors are described');
+    for (const [name, method, path, op] of operations(doc)) {
+      const expected = ['400', '401', '403', ...(path.includes('{') ? ['404'] : []), ...(WRITE_METHODS.has(method) ? ['409'] : [])];
+      for (const status of expected) {
+        const response = deref<Response>(doc, op.responses[status] as Response);
+        assert.ok(response?.description, `${name} documents ${status}`);
+        const schema = deref<Schema>(doc, response.content?.['application/problem+json']?.schema as Schema);
+        assert.equal(schema, problem, `${name} ${status} is application/problem+json problem details`);
+      }
+    }
+  });
+
+  test('the Problem schema describes the problems the API sends', async () => {
+    const doc = await fetchDocument();
+    const problem = doc.components.schemas.Problem as Schema;
+    const res = await app.inject({ url: '/api/v1/markers' });
+    assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+    const body = res.json() as Record<string, unknown>;
+    for (const key of problem.required ?? []) assert.ok(key in body, `the response has ${key}`);
+    for (const key of Object.keys(body)) assert.ok(problem.properties?.[key], `${key} is documented`);
+  });
+
+  test('every upload (multipart/form-data) operation documents its body with the binary `file` field', async () => {
+    const doc = await fetchDocument();
+    const uploads = routes.filter((r) => r.url.startsWith('/api/v1/') && r.consumes?.includes('multipart/form-data'));
+    assert.ok(uploads.length >= 4, `the attachment, import, evidence and annual-report uploads: ${JSON.stringify(uploads)}`);
+    for (const r of uploads) {
+      const name = `${r.method.toUpperCase()} ${r.url}`;
+      const body = doc.paths[openapiPath(r.url)]?.[r.method]?.requestBody;
+      assert.equal(body?.required, true, `${name} has a request body`);
+      const schema = body?.content['multipart/form-data']?.schema;
+      assert.ok(schema, `${name} is multipart/form-data`);
+      assert.deepEqual({ type: schema.properties?.file?.type, format: schema.properties?.file?.format }, { type: 'string', format: 'binary' }, name);
+      assert.ok(schema.required?.includes('file'), `${name} requires the file`);
+      assert.deepEqual(Object.keys(body?.content ?? {}), ['multipart/form-data'], `${name} takes no JSON`);
+    }
+    const imports = doc.paths['/api/v1/self-reviews/import']?.post?.requestBody?.content['multipart/form-data']?.schema;
+    assert.deepEqual(imports?.required, ['file', 'year', 'frameworkVersionId'], 'the import names its other fields');
+  });
+
+  test('GET /api/v1/markers: `due` is an optional flag with its accepted values', async () => {
+    const doc = await fetchDocument();
+    const due = doc.paths['/api/v1/markers']?.get?.parameters?.find((p) => p.in === 'query' && p.name === 'due');
+    assert.ok(due, 'due is documented');
+    assert.notEqual(due.required, true, 'due is optional');
+    assert.deepEqual([...(due.schema?.enum ?? [])].sort(), ['0', '1', 'false', 'true']);
   });
 });

@@ -44,3 +44,68 @@ export const fromNotAfterTo: [(s: { from?: string; to?: string }) => boolean, { 
   (s) => !s.from || !s.to || s.from <= s.to,
   { path: ['to'], error: 'Date to must be the same as or after date from' },
 ];
+
+/** The values a yes/no query parameter may take; anything else is refused rather than read as "no". */
+const FLAG_VALUES = ['true', 'false', '1', '0'] as const;
+
+/**
+ * An optional yes/no query parameter (`?due=1`, `?overdue=true`): absent or blank means false; `true`/`1` and
+ * `false`/`0` are read as such; any other value (`yes`, a repeated parameter) is a 400 naming the field rather
+ * than a silent "no". Also accepts a boolean, so a query a route schema has already parsed parses again in the
+ * service. In the OpenAPI document it is an optional string with those four values.
+ */
+export const optionalFlag = (field: string) =>
+  z
+    .preprocess(
+      (v) => (typeof v === 'boolean' ? String(v) : blankToUndefined(v)),
+      z.enum(FLAG_VALUES, { error: `${field} must be true or false (or 1 or 0)` }).optional(),
+    )
+    .transform((v) => v === 'true' || v === '1');
+
+/**
+ * Where a request value holds U+0000 (NUL), which PostgreSQL refuses in text and jsonb: the path of the first
+ * string or key that does ('' for the value itself), or undefined. Objects and arrays are walked (a cycle once);
+ * an uploaded file part is checked by its file name only (its content is bytes, stored as such).
+ */
+export function nulField(value: unknown, path = '', seen = new Set<object>()): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object' || seen.has(value)) return undefined;
+  seen.add(value);
+  const at = (key: string) => (path ? `${path}.${key}` : key);
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = nulField(v, at(String(i)), seen);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  const part = value as { type?: unknown; filename?: unknown };
+  if (part.type === 'file' && typeof part.filename === 'string') return part.filename.includes('\u0000') ? path : undefined;
+  // Bytes, dates and streams hold no text to store; parsed forms and queries are plain or prototype-less objects.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || typeof (value as { pipe?: unknown }).pipe === 'function')
+    return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return at(k.replaceAll('\u0000', '\\u0000'));
+    const found = nulField(v, at(k), seen);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * A hook for every route, run before any handler: a NUL character anywhere in the query string, path or body
+ * is refused with a 400 naming the field, so nothing reaches the database (which would fail with a 500 part-way
+ * through). Feature schemas may check their own fields too; this is the net for everything else.
+ */
+export async function refuseNul(req: { query: unknown; params: unknown; body: unknown }): Promise<void> {
+  for (const [where, value] of [
+    ['query', req.query],
+    ['path', req.params],
+    ['body', req.body],
+  ] as const) {
+    const field = nulField(value);
+    if (field === undefined) continue;
+    const name = field || where;
+    throw invalid([{ field: name, message: `${name} must not contain a NUL character (U+0000): remove it and try again` }]);
+  }
+}

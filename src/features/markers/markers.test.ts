@@ -308,6 +308,22 @@ describe('reviews and the due list', () => {
     assert.match(page.body, /<caption[^>]*>\s*Warning markers due for review/);
     assert.equal(((await client.get('/api/v1/markers')).json() as unknown[]).length, 2);
   });
+
+  test('`due` is optional; true/1 and false/0 are read as such, and an unknown value is a 400 naming the field', async () => {
+    const { client } = await memberOf(t, 'security_specialist', await organisation(db));
+    for (const q of ['', '?due=', '?due=0', '?due=false', '?due=1', '?due=true']) assert.equal((await client.get(`/api/v1/markers${q}`)).statusCode, 200, q);
+    const listed = await audits('marker.list');
+    for (const q of ['?due=yes', '?due=1&due=1']) {
+      const res = await client.get(`/api/v1/markers${q}`);
+      assert.equal(res.statusCode, 400, q);
+      assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+      assert.deepEqual(res.json().errors, [{ field: 'due', message: 'due must be true or false (or 1 or 0)' }], q);
+    }
+    const page = await client.get('/markers?due=yes');
+    assert.equal(page.statusCode, 400);
+    assert.match(page.body, /due must be true or false \(or 1 or 0\)/);
+    assert.equal(await audits('marker.list'), listed, 'a refused list is not read');
+  });
 });
 
 describe('who may see and change markers', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MARKER_SUBJECTS, REVIEW_DECISIONS } from '../../domain/markers.ts';
-import { blankToUndefined } from '../../platform/validation.ts';
+import { blankToUndefined, optionalFlag } from '../../platform/validation.ts';
 
 const text = (max: number, what: string) => z.preprocess(blankToUndefined, z.string().trim().max(max, `${what} must be ${max} characters or fewer`).optional());
 const required = (max: number, what: string, missing: string) =>
@@ -69,7 +69,8 @@ export const reviewInput = z
 export type ReviewInput = z.infer<typeof reviewInput>;
 
 export const markerListQuery = z.object({
-  due: z.preprocess((v) => v === true || v === '1' || v === 'true', z.boolean()),
+  // Optional; `due=yes` or any other unknown value is a 400 naming the field, not a silent "no".
+  due: optionalFlag('due'),
 });
 
 export const markerOut = z.object({
