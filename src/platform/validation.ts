@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { invalid } from './errors.ts';
 
@@ -93,11 +94,22 @@ export function nulField(value: unknown, path = '', seen = new Set<object>()): s
 }
 
 /**
+ * Page routes that check every text field for NUL themselves and show their form again with an error summary in
+ * the form's own words (better than the general error page); the general guard leaves them to it. A route may
+ * also say so with `config: { ownNulCheck: true }`.
+ */
+const FIELD_LEVEL_NUL_CHECK: ReadonlySet<string> = new Set([
+  'POST /incidents/new', // the report form (incidents/schema.ts `nulFields`, 003 §3.2)
+]);
+
+/**
  * A hook for every route, run before any handler: a NUL character anywhere in the query string, path or body
  * is refused with a 400 naming the field, so nothing reaches the database (which would fail with a 500 part-way
  * through). Feature schemas may check their own fields too; this is the net for everything else.
  */
-export async function refuseNul(req: { query: unknown; params: unknown; body: unknown }): Promise<void> {
+export async function refuseNul(req: FastifyRequest): Promise<void> {
+  const route = `${req.method} ${req.routeOptions.url}`;
+  if (FIELD_LEVEL_NUL_CHECK.has(route) || (req.routeOptions.config as { ownNulCheck?: boolean } | undefined)?.ownNulCheck) return;
   for (const [where, value] of [
     ['query', req.query],
     ['path', req.params],
