@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { Client, memberOf, signedIn, testApp } from '../../test/app.ts';
@@ -240,6 +241,20 @@ describe('a NUL character anywhere in a request is refused before any handler (P
     assert.match(res.headers['content-type'] as string, /^text\/html/);
     assert.ok(res.body.includes(NUL_MESSAGE('name')), res.body);
     assert.deepEqual(await t.db.owner.selectFrom('organisations').select('id').where('code', '=', code).execute(), []);
+  });
+
+  test('an upload: a NUL in a multipart field or file name is refused before the handler looks anything up', async () => {
+    const { client } = await memberOf(t, 'security_specialist');
+    const url = `/api/v1/cases/${randomUUID()}/attachments`;
+    const photo = { name: 'photo.png', type: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0]) };
+    const field = await client.multipart(url, { description: 'Door\u0000' }, photo);
+    assert.equal(field.statusCode, 400, field.body);
+    assert.deepEqual(field.json().errors, [{ field: 'description', message: NUL_MESSAGE('description') }]);
+    const name = await client.multipart(url, { description: 'Door' }, { ...photo, name: 'pho\u0000to.png' });
+    assert.equal(name.statusCode, 400, name.body);
+    assert.deepEqual(name.json().errors, [{ field: 'file', message: NUL_MESSAGE('file') }]);
+    // The bytes of a file may hold NULs: that is not refused here (the case does not exist: 404 from the handler).
+    assert.equal((await client.multipart(url, { description: 'Door' }, photo)).statusCode, 404);
   });
 
   test('an API update is refused too; nested fields, array items and keys are named by their path', async () => {
