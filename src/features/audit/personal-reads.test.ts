@@ -3,6 +3,9 @@ import { randomInt } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { signedIn, testApp } from '../../../test/app.ts';
 import { department, incident, organisation, site } from '../../../test/factories.ts';
+import type { Actor } from '../../platform/access/roles.ts';
+import { audit } from '../../platform/audit.ts';
+import { inScope } from '../../platform/tenancy.ts';
 
 /**
  * Issue 4 §14: personal data visible only to the roles that need it, and every read of it audited — including the
@@ -128,6 +131,36 @@ describe('issue 4 §14: who has read a case’s personal data (audit search by o
     assert.ok(page.body.includes(w.c.reference), 'the case by its reference');
     assert.match(page.body, /<time datetime="/, 'when');
     assert.ok(!page.body.includes(other.id), 'not the other case');
+  });
+
+  test('older exports, which recorded one read naming their cases in the detail, are found by the reference of a case they held', async () => {
+    const w = await world();
+    const lsms: Actor = {
+      kind: 'user',
+      userId: w.lsms.user.id,
+      name: w.lsms.user.name,
+      email: w.lsms.user.email,
+      orgId: w.org.id,
+      roles: ['security_specialist'],
+      globalRoles: [],
+      requestId: 'legacy-export',
+    };
+    // as exports wrote them before they recorded one event per case
+    const legacyExport = (orgId: string, references: string[]) =>
+      inScope(t.db.app, { all: true }, (tx) =>
+        audit(tx, lsms, { action: 'incident.read_personal', orgId, objectType: 'case_list', detail: { via: 'export_csv', fields: ['narrative'], references } }),
+      );
+    await legacyExport(w.org.id, ['ZZZ-2026-000001', w.c.reference]);
+    await legacyExport(w.org.id, ['ZZZ-2026-000002']);
+    const elsewhere = await organisation(db);
+    await legacyExport(elsewhere.id, [w.c.reference]);
+
+    for (const object of [w.c.reference, w.c.id]) {
+      const events = (await w.admin.client.get(`/api/v1/audit-events?object=${object}`)).json().events as Event[];
+      assert.equal(events.length, 1, object);
+      assert.deepEqual((events[0]?.detail as { references?: string[] } | undefined)?.references, ['ZZZ-2026-000001', w.c.reference]);
+      assert.equal(events[0]?.actor?.id, w.lsms.user.id);
+    }
   });
 
   test('another organisation’s auditors cannot see the reads of the case, by reference or by id', async () => {

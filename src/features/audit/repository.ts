@@ -99,7 +99,7 @@ export const auditRepository = {
    * restricts to one organisation (always set for organisation-scoped searchers; row-level security enforces it
    * again). Fetches `limit + 1` rows so the caller knows whether a next page exists without counting.
    */
-  search(tx: Tx, filters: AuditSearch & { orgId?: string; objectIds?: string[] }, limit: number, offset: number) {
+  search(tx: Tx, filters: AuditSearch & { orgId?: string; objectIds?: string[]; references?: string[] }, limit: number, offset: number) {
     let q = tx
       .selectFrom('audit_events as e')
       .leftJoin('users as u', 'u.id', 'e.actor_id')
@@ -123,8 +123,26 @@ export const auditRepository = {
     if (filters.action) q = q.where(sql<boolean>`e.action LIKE ${likePrefix(filters.action)}`);
     if (filters.actor) q = q.where(sql<boolean>`lower(u.email) = lower(${filters.actor})`);
     if (filters.outcome) q = q.where('e.outcome', '=', filters.outcome);
-    // index audit_events_object (migration 20261207140000-AuditEventsByObject)
-    if (filters.objectIds) q = q.where('e.object_id', 'in', filters.objectIds.length ? filters.objectIds : ['']);
+    // the events about an object, and older exports' reads that name a case in `detail.references` (indexes
+    // audit_events_object and audit_events_case_list_references, migration 20261207140000-AuditEventsByObject)
+    if (filters.objectIds) {
+      const ids = filters.objectIds.length ? filters.objectIds : [''];
+      const refs = filters.references ?? [];
+      q = q.where((eb) =>
+        eb.or([
+          eb('e.object_id', 'in', ids),
+          ...(refs.length
+            ? [
+                eb.and([
+                  eb('e.object_type', '=', 'case_list'),
+                  eb('e.action', '=', 'incident.read_personal'),
+                  sql<boolean>`e.detail -> 'references' ?| ${refs}::text[]`,
+                ]),
+              ]
+            : []),
+        ]),
+      );
+    }
     // Dates are calendar days in the UK: a day starts at local midnight, whether GMT or BST.
     if (filters.from) q = q.where(sql<boolean>`e.at >= (${filters.from}::date::timestamp AT TIME ZONE 'Europe/London')`);
     if (filters.to) q = q.where(sql<boolean>`e.at < ((${filters.to}::date + 1)::timestamp AT TIME ZONE 'Europe/London')`);

@@ -15,12 +15,17 @@ function searchesEveryOrganisation(actor: Actor): boolean {
 }
 
 /**
- * The object ids an object filter stands for: the text given, and for a case named by id or reference both its id
- * and its reference, so "RXX-2026-000123" finds the events recorded against the case's id (issue 4 §14).
+ * What an object filter stands for: the object ids (the text given, and for a case named by id or reference both
+ * its id and its reference, so "RXX-2026-000123" finds the events recorded against the case's id), and the case
+ * references that older export events list in their detail (issue 4 §14).
  */
-async function objectIdsOf(tx: Tx, object: string, orgId: string | undefined): Promise<string[]> {
-  const cases = await repo.incidentByObject(tx, object, orgId, !parseReference(object));
-  return [...new Set([object, ...cases.flatMap((c) => [c.id, c.reference])])];
+async function objectOf(tx: Tx, object: string, orgId: string | undefined): Promise<{ objectIds: string[]; references: string[] }> {
+  const isReference = parseReference(object) !== null;
+  const cases = await repo.incidentByObject(tx, object, orgId, !isReference);
+  return {
+    objectIds: [...new Set([object, ...cases.flatMap((c) => [c.id, c.reference])])],
+    references: [...new Set([...(isReference ? [object] : []), ...cases.map((c) => c.reference)])],
+  };
 }
 
 /** The audit trail, read side (SPEC: a tamper-evident trail of every read of sensitive data and every change). */
@@ -50,8 +55,8 @@ export function auditService(db: Database) {
       const scope: Scope = wide ? { all: true } : { orgId: orgId as string };
       return inScope(db, scope, async (tx) => {
         const offset = (filters.page - 1) * AUDIT_PAGE_SIZE;
-        const objectIds = filters.object ? await objectIdsOf(tx, filters.object, orgId) : undefined;
-        const rows = await repo.search(tx, { ...filters, orgId, objectIds }, AUDIT_PAGE_SIZE, offset);
+        const object = filters.object ? await objectOf(tx, filters.object, orgId) : {};
+        const rows = await repo.search(tx, { ...filters, orgId, ...object }, AUDIT_PAGE_SIZE, offset);
         const hasNext = rows.length > AUDIT_PAGE_SIZE;
         const events: AuditEventOut[] = rows.slice(0, AUDIT_PAGE_SIZE).map((r) => ({
           seq: r.seq,
