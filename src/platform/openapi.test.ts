@@ -5,6 +5,7 @@ import type { RouteOptions } from 'fastify';
 import { testDatabase } from '../../test/db.ts';
 import { createApp } from '../app.ts';
 import { createServices } from '../services.ts';
+import { describeRoute, errorStatuses, finishDocument } from './openapi.ts';
 
 // Every route as Fastify registers it, collected from the first registration on.
 const routes: { method: string; url: string; consumes?: string[] }[] = [];
@@ -186,5 +187,20 @@ describe('OpenAPI document: security, errors and uploads (issue 4 item 15)', () 
     assert.ok(due, 'due is documented');
     assert.notEqual(due.required, true, 'due is optional');
     assert.deepEqual([...(due.schema?.enum ?? [])].sort(), ['0', '1', 'false', 'true']);
+  });
+});
+
+describe('OpenAPI additions for a route (platform/openapi.ts)', () => {
+  test('a rate-limited route documents 429; an upload without a body gets the multipart body with its file', () => {
+    const limited = new Set<string>();
+    const schema = describeRoute('/api/v1/things/:id', 'POST', { consumes: ['multipart/form-data'] }, { rateLimit: { max: 5 } }, limited);
+    assert.deepEqual([...limited], ['post /api/v1/things/{id}']);
+    assert.deepEqual((schema as unknown as { body: { required: string[] } }).body.required, ['file']);
+    assert.deepEqual(errorStatuses('post', '/api/v1/things/{id}', true), ['400', '401', '403', '404', '409', '429']);
+    assert.deepEqual(errorStatuses('get', '/api/v1/things', false), ['400', '401', '403']);
+    const doc = finishDocument({ paths: { '/api/v1/things/{id}': { post: { responses: { '201': {} } as Record<string, unknown> } } } }, limited);
+    assert.deepEqual(doc.paths['/api/v1/things/{id}']?.post?.responses['429'], { $ref: '#/components/responses/TooManyRequests' });
+    const plain = describeRoute('/api/v1/things', 'GET', { querystring: {} }, undefined, limited);
+    assert.deepEqual(plain, { querystring: {} }, 'other routes are left as they are');
   });
 });
