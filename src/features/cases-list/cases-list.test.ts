@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { memberOf, testApp } from '../../../test/app.ts';
-import { incident, organisation, site, user } from '../../../test/factories.ts';
+import { caseInvestigation, incident, organisation, site, user } from '../../../test/factories.ts';
 import { PERSONAL_FIELDS, personalFieldsFor, redactIncident, roleMaySeePersonalData } from '../../domain/personal-data.ts';
+import type { Actor } from '../../platform/access/roles.ts';
 import { parseCsv } from '../../platform/csv.ts';
+import { AppError } from '../../platform/errors.ts';
+import { casesListService } from './service.ts';
 
 const t = await testApp();
 const db = t.db.owner;
@@ -14,7 +17,7 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 const auditEvents = (action: string, orgId: string) =>
   db
     .selectFrom('audit_events')
-    .select(['object_id', 'object_type', 'detail', 'actor_id'])
+    .select(['object_id', 'object_type', 'detail', 'actor_id', 'request_id'])
     .where('action', '=', action)
     .where('org_id', '=', orgId)
     .orderBy('id')
@@ -123,6 +126,15 @@ describe('case list filters and search', () => {
     assert.equal(second.hasNext, false);
     const html = await client.get('/cases?page=1');
     assert.match(html.body, /href="\/cases\?page=2"/);
+    // Issue 4 item 13: past the end, the real total and a way back.
+    const past = await api(client, '?page=5');
+    assert.deepEqual([past.total, past.cases.length, past.hasNext], [52, 0, false]);
+    const pastHtml = await client.get('/cases?page=5&sort=oldest');
+    assert.equal(pastHtml.statusCode, 200);
+    assert.match(
+      pastHtml.body,
+      /There are no cases on page 5\. 52 cases match these filters, on 2 pages\. <a href="\/cases\?sort=oldest&amp;page=2">Go to page 2<\/a>/,
+    );
   });
 
   test('the page is a GET form with labelled filters, a captioned table and links to the cases', async () => {
@@ -298,8 +310,33 @@ describe('exports', () => {
     const exports = await auditEvents('case.export', orgA.id);
     assert.equal(exports.length, exportsBefore + 1);
     assert.equal((exports.at(-1)?.detail as { personalData?: boolean } | undefined)?.personalData, true);
-    const reads = await auditEvents('incident.read_personal', orgA.id);
-    assert.ok(reads.some((e) => e.object_type === 'case_list' && JSON.stringify(e.detail).includes(assault.reference)));
+  });
+
+  test('issue 4 item 14: an export with personal data is audited per case, in the trail an auditor searches by case', async () => {
+    const readsBefore = (await auditEvents('incident.read_personal', orgA.id)).length;
+    await csvOf(lsms.client, '');
+    const [exported] = (await auditEvents('case.export', orgA.id)).slice(-1);
+    const reads = (await auditEvents('incident.read_personal', orgA.id)).slice(readsBefore);
+    // One event per exported case, naming it as its object, tied to the export by the request id.
+    assert.deepEqual(reads.map((e) => e.object_id).sort(), [abuse.id, assault.id, theft.id].sort());
+    for (const e of reads) {
+      assert.equal(e.object_type, 'incident');
+      assert.equal(e.actor_id, lsms.user.id);
+      assert.equal(e.request_id, exported?.request_id);
+      assert.equal((e.detail as { via: string }).via, 'export_csv');
+    }
+    assert.equal((reads.find((e) => e.object_id === assault.id)?.detail as { reference?: string } | undefined)?.reference, assault.reference);
+    // The audit trail search (features/audit) finds the export's read of this case's personal data.
+    const res = await lsms.client.get(`/api/v1/audit-events?action=incident.read_personal&object=${assault.id}`);
+    assert.equal(res.statusCode, 200, res.body);
+    const found = (res.json() as { events: { objectId: string | null; detail: { via?: string } }[] }).events;
+    assert.ok(found.some((e) => e.objectId === assault.id && e.detail.via === 'export_csv'));
+  });
+
+  test('the SMD’s export (no personal data) writes no personal read', async () => {
+    const before = (await auditEvents('incident.read_personal', orgA.id)).length;
+    await csvOf(smd.client, '');
+    assert.equal((await auditEvents('incident.read_personal', orgA.id)).length, before);
   });
 
   test('XLSX exports hold the same rows as text, with formula-like cells escaped and no formulas', async () => {
@@ -325,9 +362,136 @@ describe('exports', () => {
     assert.equal((await auditEvents('case.export', orgA.id)).length, before);
   });
 
+  test('issue 4 item 13: a bad export link shows the list page with an error summary naming the bad field', async () => {
+    const format = await lsms.client.get('/cases/export?format=pdf&status=closed');
+    assert.equal(format.statusCode, 400);
+    assert.match(String(format.headers['content-type']), /text\/html/);
+    assert.match(format.body, /There is a problem/);
+    assert.match(format.body, /href="#format">\s*Download format must be CSV or XLSX/);
+    assert.match(format.body, /<form method="get" action="\/cases"/);
+    // The list it came from, with its filters kept.
+    assert.match(format.body, new RegExp(`href="/cases/${theft.id}"`));
+    assert.ok(!format.body.includes(`href="/cases/${assault.id}"`));
+    const to = await lsms.client.get('/cases/export?format=csv&to=2026-13-01');
+    assert.equal(to.statusCode, 400);
+    assert.match(to.body, /href="#to">\s*Date to must be a real date/);
+    assert.match(to.body, /value="2026-13-01"/);
+  });
+
+  test('issue 4 item 13: an export matching more cases than the limit is refused with a message to narrow the filters, never cut short', async () => {
+    const service = casesListService(t.db.app, { exportLimit: 2 });
+    const actor: Actor = {
+      kind: 'user',
+      userId: lsms.user.id,
+      name: 'L',
+      email: 'l@example.test',
+      orgId: orgA.id,
+      roles: ['security_specialist'],
+      globalRoles: [],
+    };
+    const before = (await auditEvents('case.export', orgA.id)).length;
+    await assert.rejects(
+      () => service.export(actor, { format: 'csv' }),
+      (err: unknown) => {
+        assert.ok(err instanceof AppError);
+        assert.equal(err.status, 400);
+        assert.equal(err.fields[0]?.field, 'filters');
+        assert.match(err.fields[0]?.message ?? '', /^3 cases match these filters, more than the 2 an export can hold: narrow the filters/);
+        return true;
+      },
+    );
+    assert.equal((await auditEvents('case.export', orgA.id)).length, before);
+    const narrowed = await service.export(actor, { format: 'csv', status: 'closed' });
+    assert.equal(narrowed.count, 1);
+  });
+
+  test('issue 4 item 13: an integration exports with a bearer token from /api/v1/cases/export, audited as on the page', async () => {
+    const tokenOf = async (client: typeof lsms.client, role: string) => {
+      const res = await client.json('POST', '/api/v1/api-tokens/personal', { name: 'Export script', role, expiresIn: '30' });
+      assert.equal(res.statusCode, 201, res.body);
+      return (res.json() as { token: string }).token;
+    };
+    const bearer = (token: string, url: string) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    const token = await tokenOf(lsms.client, 'security_specialist');
+    const exportsBefore = (await auditEvents('case.export', orgA.id)).length;
+    const readsBefore = (await auditEvents('incident.read_personal', orgA.id)).length;
+    const csv = await bearer(token, '/api/v1/cases/export?format=csv&category=physical_assault');
+    assert.equal(csv.statusCode, 200, csv.body);
+    assert.match(String(csv.headers['content-type']), /text\/csv/);
+    assert.match(String(csv.headers['content-disposition']), /attachment; filename="cases-\d{4}-\d{2}-\d{2}\.csv"/);
+    const [header, ...rows] = parseCsv(csv.body).map((r) => r.cells);
+    assert.equal(header?.[14], 'What happened');
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      [assault.reference],
+    );
+    const exports = await auditEvents('case.export', orgA.id);
+    assert.equal(exports.length, exportsBefore + 1);
+    const reads = (await auditEvents('incident.read_personal', orgA.id)).slice(readsBefore);
+    assert.deepEqual(
+      reads.map((e) => e.object_id),
+      [assault.id],
+    );
+    const xlsx = await bearer(token, '/api/v1/cases/export?format=xlsx');
+    assert.equal(xlsx.statusCode, 200);
+    assert.match(String(xlsx.headers['content-type']), /spreadsheetml/);
+    // Bad input: a problem naming the field; the same access rules as the page.
+    const bad = await bearer(token, '/api/v1/cases/export?format=pdf');
+    assert.equal(bad.statusCode, 400);
+    assert.match(String(bad.headers['content-type']), /application\/problem\+json/);
+    assert.equal((bad.json() as { errors: { field: string }[] }).errors[0]?.field, 'format');
+    const { client: managerClient } = await memberOf(t, 'manager', orgA);
+    assert.equal((await bearer(await tokenOf(managerClient, 'manager'), '/api/v1/cases/export?format=csv')).statusCode, 403);
+    assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/cases/export?format=csv' })).statusCode, 401);
+    const smdCsv = await bearer(await tokenOf(smd.client, 'smd'), '/api/v1/cases/export');
+    assert.equal(smdCsv.statusCode, 200);
+    assert.ok(!smdCsv.body.includes('Alex Smith'));
+    const doc = (await t.app.inject({ url: '/api/v1/openapi.json' })).json() as {
+      paths: Record<string, { get?: { responses: Record<string, { content?: object }> } }>;
+    };
+    assert.deepEqual(Object.keys(doc.paths['/api/v1/cases/export']?.get?.responses['200']?.content ?? {}).sort(), [
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      'text/csv',
+    ]);
+  });
+
   test('a manager may list but not export', async () => {
     const { client } = await memberOf(t, 'manager', orgA);
     assert.equal((await client.get('/cases/export?format=csv')).statusCode, 403);
+  });
+});
+
+describe('narrative search only for roles that read narratives (issue 4 item 14)', () => {
+  test('the SMD gets no search box, and a search is refused with a clear 400 on the page, the API and both exports', async () => {
+    const page = await smd.client.get('/cases');
+    assert.equal(page.statusCode, 200);
+    assert.ok(!page.body.includes('id="q"'));
+    assert.match((await lsms.client.get('/cases')).body, /id="q"/);
+
+    const refused = /Searching what happened is only for roles that may read the narratives/;
+    const html = await smd.client.get('/cases?q=Alex');
+    assert.equal(html.statusCode, 400);
+    assert.match(html.body, refused);
+    assert.ok(!html.body.includes(assault.reference));
+    const res = await smd.client.get('/api/v1/cases?q=Alex');
+    assert.equal(res.statusCode, 400);
+    const problem = res.json() as { errors: { field: string; message: string }[] };
+    assert.equal(problem.errors[0]?.field, 'q');
+    assert.match(problem.errors[0]?.message ?? '', refused);
+    const before = (await auditEvents('case.export', orgA.id)).length;
+    const exp = await smd.client.get('/cases/export?format=csv&q=Alex');
+    assert.equal(exp.statusCode, 400);
+    assert.match(exp.body, refused);
+    assert.equal((await smd.client.get('/api/v1/cases/export?format=csv&q=Alex')).statusCode, 400);
+    assert.equal((await auditEvents('case.export', orgA.id)).length, before);
+  });
+
+  test('a manager may search the narratives of the cases assigned to them', async () => {
+    const { user: m, client } = await memberOf(t, 'manager', orgA);
+    await db.updateTable('incidents').set({ assigned_manager_id: m.id }).where('id', '=', assault.id).execute();
+    assert.deepEqual(refs(await api(client, '?q=fist')), [assault.reference]);
+    assert.match((await client.get('/cases')).body, /id="q"/);
+    await db.updateTable('incidents').set({ assigned_manager_id: null }).where('id', '=', assault.id).execute();
   });
 });
 
@@ -366,5 +530,59 @@ describe('overdue with investigation due dates', () => {
     assert.deepEqual(refs(page), [pastDue.reference]);
     const all = await api(client, '');
     assert.equal(all.cases.find((c) => c.reference === notYetDue.reference)?.overdue, false);
+  });
+
+  test('002 std 4.1: a completed investigation is not overdue work, in the filter and the flag, as on /cases/overdue', async () => {
+    const org = await organisation(db);
+    const { client } = await memberOf(t, 'security_specialist', org);
+    const done = await incident(db, { orgId: org.id, status: 'under_investigation', reportedAt: daysAgo(40) });
+    const open = await incident(db, { orgId: org.id, status: 'under_investigation', reportedAt: daysAgo(41) });
+    for (const [c, completedAt] of [
+      [done, daysAgo(1)],
+      [open, null],
+    ] as const) {
+      await caseInvestigation(db, { orgId: org.id, incidentId: c.id, dueOn: isoDay(daysAgo(10)), completedAt });
+      await db
+        .updateTable('incidents')
+        .set({ investigation_due_on: isoDay(daysAgo(10)) })
+        .where('id', '=', c.id)
+        .execute();
+    }
+    assert.deepEqual(refs(await api(client, '?overdue=1')), [open.reference]);
+    const all = await api(client, '');
+    assert.equal(all.cases.find((c) => c.reference === done.reference)?.overdue, false);
+    assert.equal(all.cases.find((c) => c.reference === open.reference)?.overdue, true);
+  });
+});
+
+describe('the query string as documented (issue 4 item 13)', () => {
+  type Param = { in: string; name: string; required?: boolean; schema?: { enum?: string[] } };
+  const doc = async () =>
+    (await t.app.inject({ url: '/api/v1/openapi.json' })).json() as { paths: Record<string, { get?: { description?: string; parameters?: Param[] } }> };
+
+  test('overdue is optional, documented with the values accepted, and anything else is refused naming the field', async () => {
+    const d = await doc();
+    for (const path of ['/api/v1/cases', '/api/v1/cases/export']) {
+      const overdue = d.paths[path]?.get?.parameters?.find((p) => p.in === 'query' && p.name === 'overdue');
+      assert.ok(overdue, path);
+      assert.notEqual(overdue.required, true, path);
+      assert.deepEqual([...(overdue.schema?.enum ?? [])].sort(), ['0', '1', 'false', 'true'], path);
+    }
+    const res = await lsms.client.get('/api/v1/cases?overdue=yes');
+    assert.equal(res.statusCode, 400);
+    const problem = res.json() as { errors: { field: string; message: string }[] };
+    assert.equal(problem.errors[0]?.field, 'overdue');
+    assert.match(problem.errors[0]?.message ?? '', /Overdue must be 1/);
+    assert.deepEqual(refs(await api(lsms.client, '?overdue=true')), [assault.reference]);
+    assert.equal((await api(lsms.client, '?overdue=0')).total, 3);
+    const page = await lsms.client.get('/cases?overdue=yes');
+    assert.equal(page.statusCode, 400);
+    assert.match(page.body, /Overdue must be 1/);
+  });
+
+  test('the description of overdue says what the code does: due date first, completed investigations left out', async () => {
+    const text = (await doc()).paths['/api/v1/cases']?.get?.description ?? '';
+    assert.ok(!/open and reported more than 30 days ago/.test(text), text);
+    assert.match(text, /investigation is not completed and is past its due date or, while no due date is set, reported more than 30 days ago/);
   });
 });

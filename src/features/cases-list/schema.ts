@@ -4,7 +4,10 @@ import { blankToUndefined, fromNotAfterTo, optionalDay, pageNumber } from '../..
 
 /** Cases per page of the list (issue 4 §13). */
 export const CASES_PAGE_SIZE = 50;
-/** Exports hold at most this many cases: past it, narrow the filters. */
+/**
+ * Exports hold at most this many cases. An export matching more is refused with a message to narrow the filters,
+ * never cut short (the service factory's `exportLimit` overrides it, e.g. in tests).
+ */
 export const EXPORT_LIMIT = 50_000;
 /**
  * A case still open this many days after it was reported is overdue when no investigation due date has been set
@@ -14,29 +17,38 @@ export const OVERDUE_AFTER_DAYS = 30;
 
 const day = optionalDay;
 
+/** The values `overdue` accepts: `1`/`true` (only overdue cases) and `0`/`false` (any); absent means any. */
+export const OVERDUE_VALUES = ['1', '0', 'true', 'false'] as const;
+
 /**
- * The case list filters, shared by the page's GET form, the export and `/api/v1/cases`. Every field is optional.
- * `from` and `to` bound the date the incident occurred (UK calendar days, inclusive).
+ * The case list filter fields, shared by the page's GET form, the exports and `/api/v1/cases`. Every field is
+ * optional. `from` and `to` bound the date the incident occurred (UK calendar days, inclusive). `q` searches the
+ * narratives, so the service refuses it to roles that may not see them (issue 4 item 14).
  */
-export const caseFilters = z
-  .object({
-    q: z.preprocess(blankToUndefined, z.string().trim().max(200, 'Search words must be 200 characters or fewer').optional()),
-    status: z.preprocess(blankToUndefined, z.enum(INCIDENT_STATUSES, { error: 'Select a status from the list' }).optional()),
-    category: z.preprocess(blankToUndefined, z.enum(INCIDENT_CATEGORIES, { error: 'Select a category from the list' }).optional()),
-    site: z.preprocess(blankToUndefined, z.uuid({ error: 'Select a site from the list' }).optional()),
-    overdue: z.preprocess(
-      (v) => (v === undefined || v === '' ? false : v === '1' || v === 'true' || v === true ? true : v === '0' || v === 'false' || v === false ? false : v),
-      z.boolean({ error: 'Overdue must be yes or no' }),
-    ),
-    from: day('Date from'),
-    to: day('Date to'),
-    sort: z.preprocess(blankToUndefined, z.enum(['newest', 'oldest'], { error: 'Select an order from the list' }).default('newest')),
-    page: pageNumber,
-  })
-  .refine(...fromNotAfterTo);
+const filterFields = {
+  q: z.preprocess(blankToUndefined, z.string().trim().max(200, 'Search words must be 200 characters or fewer').optional()),
+  status: z.preprocess(blankToUndefined, z.enum(INCIDENT_STATUSES, { error: 'Select a status from the list' }).optional()),
+  category: z.preprocess(blankToUndefined, z.enum(INCIDENT_CATEGORIES, { error: 'Select a category from the list' }).optional()),
+  site: z.preprocess(blankToUndefined, z.uuid({ error: 'Select a site from the list' }).optional()),
+  // A plain optional enum (no preprocess), so the OpenAPI document says what is accepted and that it is optional.
+  overdue: z
+    .enum(OVERDUE_VALUES, { error: 'Overdue must be 1 (only overdue cases) or 0 (any), or left out' })
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
+  from: day('Date from'),
+  to: day('Date to'),
+  sort: z.preprocess(blankToUndefined, z.enum(['newest', 'oldest'], { error: 'Select an order from the list' }).default('newest')),
+};
+
+/** The case list query: the filters and the page number. */
+export const caseFilters = z.object({ ...filterFields, page: pageNumber }).refine(...fromNotAfterTo);
 export type CaseFilters = z.infer<typeof caseFilters>;
 
-export const exportFormat = z.enum(['csv', 'xlsx'], { error: 'Choose CSV or XLSX' });
+export const exportFormat = z.enum(['csv', 'xlsx'], { error: 'Download format must be CSV or XLSX' });
+
+/** The export query (`/cases/export`, `/api/v1/cases/export`): the filters, no page, and the file format. */
+export const caseExportQuery = z.object({ ...filterFields, format: exportFormat.default('csv') }).refine(...fromNotAfterTo);
+export type CaseExportQuery = z.infer<typeof caseExportQuery>;
 
 const personOut = z.object({ type: z.string(), name: z.string().nullable(), dateOfBirth: z.string().nullable() });
 

@@ -12,24 +12,26 @@ import { londonToday } from '../../domain/markers.ts';
 import { type PersonalField, personalFieldsFor, roleMaySeePersonalData } from '../../domain/personal-data.ts';
 import { authorize } from '../../platform/access/policy.ts';
 import type { Actor, Role } from '../../platform/access/roles.ts';
-import { audit } from '../../platform/audit.ts';
-import { forbidden } from '../../platform/errors.ts';
+import { audit, auditRecord } from '../../platform/audit.ts';
+import { forbidden, invalid } from '../../platform/errors.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
 import { toSpreadsheet } from './export.ts';
 import { auditPersonalRead } from './personal-data.ts';
 import { casesListRepository as repo } from './repository.ts';
-import { CASES_PAGE_SIZE, type CaseFilters, caseFilters, EXPORT_LIMIT, exportFormat, OVERDUE_AFTER_DAYS } from './schema.ts';
+import { CASES_PAGE_SIZE, type CaseExportQuery, type CaseFilters, caseExportQuery, caseFilters, EXPORT_LIMIT, OVERDUE_AFTER_DAYS } from './schema.ts';
 
 type Member = Extract<Actor, { kind: 'user' }> & { orgId: string };
 type ListRow = Awaited<ReturnType<typeof repo.list>>[number];
 
 /**
  * `002 std 4.1` (timely investigation): an open case is overdue once its investigation's due date has passed, or,
- * while no due date is set, OVERDUE_AFTER_DAYS after it was reported.
+ * while no due date is set, OVERDUE_AFTER_DAYS after it was reported. A completed investigation is not overdue
+ * work, whatever its due date (as `/cases/overdue`, src/features/cases/repository.ts `overdue`).
  */
-export function isOverdue(status: IncidentStatus, reportedAt: Date, dueOn: string | null, now: Date): boolean {
+export function isOverdue(status: IncidentStatus, reportedAt: Date, dueOn: string | null, now: Date, investigationCompleted = false): boolean {
   if (status === 'closed' || status === 'closed_nfa') return false;
+  if (investigationCompleted) return false;
   if (dueOn) return dueOn < londonToday(now);
   return reportedAt.getTime() < now.getTime() - OVERDUE_AFTER_DAYS * 86_400_000;
 }
@@ -48,7 +50,9 @@ export function ukStamp(d: Date): string {
  * pagination, and exports to CSV and XLSX. Who sees personal data comes from src/domain/personal-data.ts; every
  * read of it is audited in the transaction that reads it.
  */
-export function casesListService(db: Database) {
+export function casesListService(db: Database, options: { exportLimit?: number } = {}) {
+  const exportLimit = options.exportLimit ?? EXPORT_LIMIT;
+
   const member = (actor: Actor | null, action: 'case.list' | 'case.export'): Member => {
     const a = authorize(actor, action, actor?.kind === 'user' ? actor.orgId : undefined);
     if (a.kind !== 'user' || !a.orgId) throw forbidden('Case lists are for people acting for an organisation.');
@@ -66,6 +70,29 @@ export function casesListService(db: Database) {
     return personalFieldsFor({ roles });
   };
 
+  /** The personal fields an export holds: all of them for roles that may see personal data, else none. */
+  const exportFields = (a: Member): Set<PersonalField> => {
+    const roles = a.roles as Role[];
+    return new Set(roleMaySeePersonalData(roles) && personalFieldsFor({ roles }).size > 0 ? ALL_FIELDS : []);
+  };
+
+  /**
+   * Issue 4 item 14: narratives only to the roles that need them. Searching them would tell the searcher what they
+   * say (a name searched for, and found), so only a caller who sees the narratives of the cases listed may search.
+   */
+  const refuseSearchWithout = (filters: { q?: string }, fields: ReadonlySet<PersonalField>) => {
+    if (filters.q && !fields.has('narrative'))
+      throw invalid([{ field: 'q', message: 'Searching what happened is only for roles that may read the narratives: remove the search words' }]);
+  };
+
+  const matchOptions = (a: Member, filters: Omit<CaseFilters, 'page'>, now: Date, assignedTo?: string) => ({
+    orgId: a.orgId,
+    filters,
+    overdueBefore: new Date(now.getTime() - OVERDUE_AFTER_DAYS * 86_400_000),
+    today: londonToday(now),
+    assignedTo,
+  });
+
   const facts = (r: ListRow, now: Date) => {
     const status = r.status as IncidentStatus;
     const category = r.category as IncidentCategory;
@@ -81,7 +108,7 @@ export function casesListService(db: Database) {
       site: r.site_name,
       department: r.department_name,
       late: r.is_late,
-      overdue: isOverdue(status, r.reported_at, r.investigation_due_on, now),
+      overdue: isOverdue(status, r.reported_at, r.investigation_due_on, now, r.investigation_completed_at !== null),
       investigationDueOn: r.investigation_due_on,
       medicalFactors: r.medical_factors,
       policeAttended: r.police_attended,
@@ -120,6 +147,16 @@ export function casesListService(db: Database) {
       return inScope(db, { orgId: a.orgId }, async (tx) => ({ sites: await repo.sites(tx, a.orgId) }));
     },
 
+    /** True when the actor may search the narratives (the page offers the search box). */
+    maySearch(actor: Actor | null): boolean {
+      try {
+        const a = member(actor, 'case.list');
+        return listFields(a, scopeOf(a)).has('narrative');
+      } catch {
+        return false;
+      }
+    },
+
     /** True when the actor may export the list (the page offers the links). */
     mayExport(actor: Actor | null): boolean {
       try {
@@ -138,22 +175,17 @@ export function casesListService(db: Database) {
     async list(actor: Actor | null, raw: unknown, now = new Date()) {
       const a = member(actor, 'case.list');
       const filters: CaseFilters = parse(caseFilters, raw);
+      const scope = scopeOf(a);
+      const fields = listFields(a, scope);
+      refuseSearchWithout(filters, fields);
       return inScope(db, { orgId: a.orgId }, async (tx) => {
-        const scope = scopeOf(a);
         const sites = await repo.sites(tx, a.orgId);
         const base = { filters, sites, page: filters.page, pageSize: CASES_PAGE_SIZE, assignedOnly: !!scope.assignedTo };
         const offset = (filters.page - 1) * CASES_PAGE_SIZE;
-        const rows = await repo.list(tx, {
-          orgId: a.orgId,
-          filters,
-          overdueBefore: new Date(now.getTime() - OVERDUE_AFTER_DAYS * 86_400_000),
-          today: londonToday(now),
-          assignedTo: scope.assignedTo,
-          limit: CASES_PAGE_SIZE,
-          offset,
-        });
-        const total = rows[0]?.total ?? 0;
-        const fields = listFields(a, scope);
+        const w = matchOptions(a, filters, now, scope.assignedTo);
+        const rows = await repo.list(tx, { ...w, limit: CASES_PAGE_SIZE, offset });
+        // Past the last page there is no row to carry the count: count apart, so the total stays true.
+        const total = rows[0]?.total ?? (offset > 0 ? await repo.count(tx, w) : 0);
         const personal = fields.size > 0 ? await personalOf(tx, a.orgId, rows, fields) : undefined;
         if (personal && rows.length) await auditPersonalRead(tx, a, a.orgId, rows, [...fields], 'case_list');
         return {
@@ -167,26 +199,29 @@ export function casesListService(db: Database) {
     },
 
     /**
-     * Every case matching the filters (up to EXPORT_LIMIT) as a CSV or XLSX file. Personal columns (people,
-     * crime reference, narrative) only for roles that may see personal data; formula-like cells are escaped.
-     * The export is audited (`case.export`), and so is the read of personal data it includes.
+     * Every case matching the filters as a CSV or XLSX file, for the page (`/cases/export`) and the API
+     * (`/api/v1/cases/export`). An export matching more than the export limit is refused (400) rather than cut
+     * short. Personal columns (people, crime reference, narrative) only for roles that may see personal data;
+     * formula-like cells are escaped. The export is audited (`case.export`), and so is the read of each exported
+     * case's personal data (one `incident.read_personal` event per case, written in one statement).
      */
     async export(actor: Actor | null, raw: unknown, now = new Date()) {
       const a = member(actor, 'case.export');
-      const { format: rawFormat, ...rest } = (raw ?? {}) as Record<string, unknown>;
-      const format = parse(exportFormat.optional().default('csv'), rawFormat === '' ? undefined : rawFormat);
-      const filters: CaseFilters = parse(caseFilters, { ...rest, page: undefined });
+      const { format, ...filters }: CaseExportQuery = parse(caseExportQuery, raw ?? {});
+      const fields = exportFields(a);
+      const includePersonal = fields.size > 0;
+      refuseSearchWithout(filters, fields);
       return inScope(db, { orgId: a.orgId }, async (tx) => {
-        const rows = await repo.list(tx, {
-          orgId: a.orgId,
-          filters,
-          overdueBefore: new Date(now.getTime() - OVERDUE_AFTER_DAYS * 86_400_000),
-          today: londonToday(now),
-          limit: EXPORT_LIMIT,
-          offset: 0,
-        });
-        const includePersonal = roleMaySeePersonalData(a.roles as Role[]) && personalFieldsFor({ roles: a.roles as Role[] }).size > 0;
-        const fields = new Set<PersonalField>(includePersonal ? ALL_FIELDS : []);
+        const w = matchOptions(a, filters, now);
+        const total = await repo.count(tx, w);
+        if (total > exportLimit)
+          throw invalid([
+            {
+              field: 'filters',
+              message: `${total.toLocaleString('en-GB')} cases match these filters, more than the ${exportLimit.toLocaleString('en-GB')} an export can hold: narrow the filters (for example, a shorter date range) and download again`,
+            },
+          ]);
+        const rows = await repo.list(tx, { ...w, limit: exportLimit, offset: 0 });
         const personal = includePersonal ? await personalOf(tx, a.orgId, rows, fields) : undefined;
         const header = [
           'Reference',
@@ -222,21 +257,26 @@ export function casesListService(db: Database) {
             ...(p ? [p.crimeReference ?? '', names(p.affected), names(p.assailants), p.narrative ?? ''] : []),
           ];
         });
-        const { page: _page, ...criteria } = filters;
         await audit(tx, a, {
           action: 'case.export',
           orgId: a.orgId,
           objectType: 'case_list',
-          detail: { format, criteria, count: rows.length, personalData: includePersonal },
+          detail: { format, criteria: filters, count: rows.length, personalData: includePersonal },
         });
-        // One record for the whole file: it names every case whose personal data left in it.
-        if (includePersonal && rows.length)
-          await audit(tx, a, {
-            action: 'incident.read_personal',
-            orgId: a.orgId,
-            objectType: 'case_list',
-            detail: { via: `export_${format}`, fields: [...fields], references: rows.map((r) => r.reference) },
-          });
+        // One record per case whose personal data left in the file, found by the case like any other read of it;
+        // the request id ties each to the `case.export` record above.
+        if (includePersonal)
+          await repo.auditReads(
+            tx,
+            auditRecord(a, {
+              action: 'incident.read_personal',
+              orgId: a.orgId,
+              objectType: 'incident',
+              detail: { fields: [...fields], via: `export_${format}` },
+            }),
+            a.orgId,
+            rows.map((r) => r.id),
+          );
         const stamp = ukStamp(now).slice(0, 10);
         const file = await toSpreadsheet(format, 'Cases', header, body);
         return { filename: `cases-${stamp}.${format}`, contentType: file.contentType, body: file.body, count: rows.length };

@@ -146,6 +146,7 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'GET /cases': act('case.list'),
   'GET /cases/export': act('case.export'),
   'GET /api/v1/cases': act('case.list'),
+  'GET /api/v1/cases/export': act('case.export'),
 
   // case management (features/cases): every case route names a case, so the service may still hide it (404)
   'GET /cases/overdue': act('case.read'),
