@@ -472,6 +472,9 @@ describe('narrative search only for roles that read narratives (issue 4 item 14)
     const html = await smd.client.get('/cases?q=Alex');
     assert.equal(html.statusCode, 400);
     assert.match(html.body, refused);
+    // No search box to point at: the summary points at the filters form.
+    assert.match(html.body, /href="#filters">\s*Searching what happened/);
+    assert.match(html.body, /<form method="get" action="\/cases" id="filters"/);
     assert.ok(!html.body.includes(assault.reference));
     const res = await smd.client.get('/api/v1/cases?q=Alex');
     assert.equal(res.statusCode, 400);
