@@ -330,7 +330,10 @@ describe('exports', () => {
     const res = await lsms.client.get(`/api/v1/audit-events?action=incident.read_personal&object=${assault.id}`);
     assert.equal(res.statusCode, 200, res.body);
     const found = (res.json() as { events: { objectId: string | null; detail: { via?: string } }[] }).events;
-    assert.ok(found.some((e) => e.objectId === assault.id && e.detail.via === 'export_csv'));
+    assert.ok(
+      found.some((e) => e.objectId === assault.id && e.detail.via === 'export_csv'),
+      'the search by case finds the export',
+    );
   });
 
   test('the SMD’s export (no personal data) writes no personal read', async () => {
@@ -371,7 +374,7 @@ describe('exports', () => {
     assert.match(format.body, /<form method="get" action="\/cases"/);
     // The list it came from, with its filters kept.
     assert.match(format.body, new RegExp(`href="/cases/${theft.id}"`));
-    assert.ok(!format.body.includes(`href="/cases/${assault.id}"`));
+    assert.ok(!format.body.includes(`href="/cases/${assault.id}"`), 'the list keeps the filters');
     const to = await lsms.client.get('/cases/export?format=csv&to=2026-13-01');
     assert.equal(to.statusCode, 400);
     assert.match(to.body, /href="#to">\s*Date to must be a real date/);
@@ -393,7 +396,7 @@ describe('exports', () => {
     await assert.rejects(
       () => service.export(actor, { format: 'csv' }),
       (err: unknown) => {
-        assert.ok(err instanceof AppError);
+        assert.ok(err instanceof AppError, String(err));
         assert.equal(err.status, 400);
         assert.equal(err.fields[0]?.field, 'filters');
         assert.match(err.fields[0]?.message ?? '', /^3 cases match these filters, more than the 2 an export can hold: narrow the filters/);
@@ -445,7 +448,7 @@ describe('exports', () => {
     assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/cases/export?format=csv' })).statusCode, 401);
     const smdCsv = await bearer(await tokenOf(smd.client, 'smd'), '/api/v1/cases/export');
     assert.equal(smdCsv.statusCode, 200);
-    assert.ok(!smdCsv.body.includes('Alex Smith'));
+    assert.ok(!smdCsv.body.includes('Alex Smith'), 'no personal data for the SMD');
     const doc = (await t.app.inject({ url: '/api/v1/openapi.json' })).json() as {
       paths: Record<string, { get?: { responses: Record<string, { content?: object }> } }>;
     };
@@ -462,10 +465,10 @@ describe('exports', () => {
 });
 
 describe('narrative search only for roles that read narratives (issue 4 item 14)', () => {
-  test('the SMD gets no search box, and a search is refused with a clear 400 on the page, the API and both exports', async () => {
+  test('the SMD gets no search box, and a search is refused with a clear 400 on the page, the API and both exports; an assigned manager may search', async () => {
     const page = await smd.client.get('/cases');
     assert.equal(page.statusCode, 200);
-    assert.ok(!page.body.includes('id="q"'));
+    assert.ok(!page.body.includes('id="q"'), 'no search box for the SMD');
     assert.match((await lsms.client.get('/cases')).body, /id="q"/);
 
     const refused = /Searching what happened is only for roles that may read the narratives/;
@@ -475,7 +478,7 @@ describe('narrative search only for roles that read narratives (issue 4 item 14)
     // No search box to point at: the summary points at the filters form.
     assert.match(html.body, /href="#filters">\s*Searching what happened/);
     assert.match(html.body, /<form method="get" action="\/cases" id="filters"/);
-    assert.ok(!html.body.includes(assault.reference));
+    assert.ok(!html.body.includes(assault.reference), 'no search results for the SMD');
     const res = await smd.client.get('/api/v1/cases?q=Alex');
     assert.equal(res.statusCode, 400);
     const problem = res.json() as { errors: { field: string; message: string }[] };
@@ -487,9 +490,7 @@ describe('narrative search only for roles that read narratives (issue 4 item 14)
     assert.match(exp.body, refused);
     assert.equal((await smd.client.get('/api/v1/cases/export?format=csv&q=Alex')).statusCode, 400);
     assert.equal((await auditEvents('case.export', orgA.id)).length, before);
-  });
-
-  test('a manager may search the narratives of the cases assigned to them', async () => {
+    // A manager reads the narratives of the cases assigned to them, so may search those.
     const { user: m, client } = await memberOf(t, 'manager', orgA);
     await db.updateTable('incidents').set({ assigned_manager_id: m.id }).where('id', '=', assault.id).execute();
     assert.deepEqual(refs(await api(client, '?q=fist')), [assault.reference]);
