@@ -290,6 +290,8 @@ export interface IncidentDraftsTable {
   org_id: string;
   user_id: string;
   data: unknown;
+  /** Where the draft was made: the report form or the draft API (migration 20261207130000). */
+  source: Generated<'form' | 'api'>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -532,11 +534,53 @@ export interface CaseOutcomesTable {
   support_offered: string | null;
   support_offered_on: string | null;
   support_taken_up: boolean | null;
+  support_taken_up_on: string | null;
   acknowledgement_sent_on: string | null;
   feedback_on: string | null;
   feedback_summary: string | null;
   updated_by: string | null;
   updated_at: Generated<Date>;
+}
+/** Every version of the no-sanction advice and reasons (002 std 4.2; migration 20261207100000); never updated. */
+export interface CaseNoSanctionAdviceTable {
+  id: Generated<string>;
+  org_id: string;
+  incident_id: string;
+  advice_from: string;
+  advice: string;
+  reasons: string;
+  recorded_by: string | null;
+  created_at: Generated<Date>;
+}
+/** Each closure of a case with its lessons learned (000 §6.1.5; migration 20261207100000). */
+export interface CaseClosuresTable {
+  id: Generated<string>;
+  org_id: string;
+  incident_id: string;
+  to_status: string;
+  reason: string | null;
+  lessons_learned: string;
+  closed_by: string | null;
+  closed_at: Generated<Date>;
+}
+/** An earlier assignment of the manager's investigation, kept when re-triage replaced it (migration 20261207100100). */
+export interface CaseInvestigationHistoryTable {
+  id: Generated<string>;
+  org_id: string;
+  incident_id: string;
+  manager_id: string;
+  due_on: string;
+  assigned_by: string | null;
+  assigned_at: Date;
+  findings: string | null;
+  contributing_factors: string | null;
+  actions_taken: string | null;
+  welfare_support: string | null;
+  completed_at: Date | null;
+  completed_by: string | null;
+  replaced_by: string | null;
+  replaced_at: Generated<Date>;
+  reason: string;
 }
 export interface CaseEscalationsTable {
   id: Generated<string>;
@@ -662,6 +706,9 @@ export interface DB {
   case_attachments: CaseAttachmentsTable;
   case_sanctions: CaseSanctionsTable;
   case_outcomes: CaseOutcomesTable;
+  case_no_sanction_advice: CaseNoSanctionAdviceTable;
+  case_closures: CaseClosuresTable;
+  case_investigation_history: CaseInvestigationHistoryTable;
   case_escalations: CaseEscalationsTable;
   standards_frameworks: StandardsFrameworksTable;
   self_reviews: SelfReviewsTable;

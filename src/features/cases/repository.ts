@@ -1,52 +1,6 @@
-import { type Generated, type Selectable, sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
-
-/**
- * Tables of migrations 20261207100000-CaseOutcomeHistory and 20261207100100-InvestigationAssignmentHistory, typed
- * here beside their only user.
- */
-type HistoryTables = {
-  case_no_sanction_advice: {
-    id: Generated<string>;
-    org_id: string;
-    incident_id: string;
-    advice_from: string;
-    advice: string;
-    reasons: string;
-    recorded_by: string | null;
-    created_at: Generated<Date>;
-  };
-  case_closures: {
-    id: Generated<string>;
-    org_id: string;
-    incident_id: string;
-    to_status: string;
-    reason: string | null;
-    lessons_learned: string;
-    closed_by: string | null;
-    closed_at: Generated<Date>;
-  };
-  case_investigation_history: {
-    id: Generated<string>;
-    org_id: string;
-    incident_id: string;
-    manager_id: string;
-    due_on: string;
-    assigned_by: string | null;
-    assigned_at: Date;
-    findings: string | null;
-    contributing_factors: string | null;
-    actions_taken: string | null;
-    welfare_support: string | null;
-    completed_at: Date | null;
-    completed_by: string | null;
-    replaced_by: string | null;
-    replaced_at: Generated<Date>;
-    reason: string;
-  };
-};
-const history = (tx: Tx) => tx.withTables<HistoryTables>();
 
 /** The only code of case management that touches Kysely. Every query runs in a scoped transaction (tenancy.ts). */
 export const casesRepository = {
@@ -137,7 +91,7 @@ export const casesRepository = {
   },
   /** Keeps the current manager's investigation, as it is, before a re-triage replaces it (append-only). */
   archiveInvestigation(tx: Tx, inv: Selectable<DB['case_investigations']>, v: { replacedBy: string; reason: string }) {
-    return history(tx)
+    return tx
       .insertInto('case_investigation_history')
       .values({
         org_id: inv.org_id,
@@ -159,7 +113,7 @@ export const casesRepository = {
   },
   /** Earlier assignments of the manager's investigation, oldest first. */
   investigationHistory(tx: Tx, orgId: string, id: string) {
-    return history(tx)
+    return tx
       .selectFrom('case_investigation_history')
       .selectAll()
       .where('org_id', '=', orgId)
@@ -215,12 +169,11 @@ export const casesRepository = {
       .executeTakeFirstOrThrow();
   },
   async outcome(tx: Tx, orgId: string, id: string) {
-    const row = await tx.selectFrom('case_outcomes').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).executeTakeFirst();
-    return row as (typeof row & { support_taken_up_on: string | null }) | undefined;
+    return tx.selectFrom('case_outcomes').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).executeTakeFirst();
   },
   /** Every version of the `002 std 4.2` no-sanction advice, oldest first: the last is the current one. */
   noSanctionHistory(tx: Tx, orgId: string, id: string) {
-    return history(tx)
+    return tx
       .selectFrom('case_no_sanction_advice')
       .selectAll()
       .where('org_id', '=', orgId)
@@ -230,7 +183,7 @@ export const casesRepository = {
       .execute();
   },
   insertNoSanction(tx: Tx, v: { orgId: string; incidentId: string; adviceFrom: string; advice: string; reasons: string; recordedBy: string }) {
-    return history(tx)
+    return tx
       .insertInto('case_no_sanction_advice')
       .values({ org_id: v.orgId, incident_id: v.incidentId, advice_from: v.adviceFrom, advice: v.advice, reasons: v.reasons, recorded_by: v.recordedBy })
       .returning(['id', 'created_at'])
@@ -238,17 +191,10 @@ export const casesRepository = {
   },
   /** Each closure of the case with its lessons learned (`000 §6.1.5`), oldest first. */
   closures(tx: Tx, orgId: string, id: string) {
-    return history(tx)
-      .selectFrom('case_closures')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('incident_id', '=', id)
-      .orderBy('closed_at')
-      .orderBy('id')
-      .execute();
+    return tx.selectFrom('case_closures').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).orderBy('closed_at').orderBy('id').execute();
   },
   insertClosure(tx: Tx, v: { orgId: string; incidentId: string; toStatus: string; reason: string | null; lessonsLearned: string; closedBy: string }) {
-    return history(tx)
+    return tx
       .insertInto('case_closures')
       .values({
         org_id: v.orgId,

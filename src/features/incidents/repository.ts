@@ -1,4 +1,4 @@
-import { type Generated, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Database, Tx } from '../../db/database.ts';
 import type { auditRecord } from '../../platform/audit.ts';
 import { inScope } from '../../platform/tenancy.ts';
@@ -31,9 +31,6 @@ export type NewIncident = {
   idempotencyKey: string;
   fingerprint: string;
 };
-
-/** `incident_drafts.source`, added by migration 20261207130000-IncidentDraftsApi (typed here, beside its only user). */
-const drafts = (tx: Tx) => tx.withTables<{ incident_drafts: { source: Generated<'form' | 'api'> } }>();
 
 /** The submitter already sent a report with this idempotency key; nothing was written. */
 export class DuplicateKey extends Error {}
@@ -177,7 +174,7 @@ export const incidentsRepository = {
   // ---- drafts ----------------------------------------------------------------------------------------------
   // The report form's draft: one per person per organisation (`source = 'form'`, migration IncidentDraftsApi).
   draft(tx: Tx, orgId: string, userId: string) {
-    return drafts(tx)
+    return tx
       .selectFrom('incident_drafts')
       .select(['data', 'updated_at'])
       .where('org_id', '=', orgId)
@@ -187,7 +184,7 @@ export const incidentsRepository = {
   },
   saveDraft(tx: Tx, orgId: string, userId: string, data: unknown) {
     const json = JSON.stringify(data);
-    return drafts(tx)
+    return tx
       .insertInto('incident_drafts')
       .values({ org_id: orgId, user_id: userId, data: json, source: 'form' })
       .onConflict((oc) => oc.columns(['org_id', 'user_id']).where('source', '=', 'form').doUpdateSet({ data: json }))
@@ -195,18 +192,13 @@ export const incidentsRepository = {
       .executeTakeFirstOrThrow();
   },
   async deleteDraft(tx: Tx, orgId: string, userId: string): Promise<boolean> {
-    const r = await drafts(tx)
-      .deleteFrom('incident_drafts')
-      .where('org_id', '=', orgId)
-      .where('user_id', '=', userId)
-      .where('source', '=', 'form')
-      .executeTakeFirst();
+    const r = await tx.deleteFrom('incident_drafts').where('org_id', '=', orgId).where('user_id', '=', userId).where('source', '=', 'form').executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   },
 
   // Drafts made through the JSON API: several per person, each by id, only ever the person's own.
   apiDrafts(tx: Tx, orgId: string, userId: string) {
-    return drafts(tx)
+    return tx
       .selectFrom('incident_drafts')
       .select(['id', 'data', 'created_at', 'updated_at'])
       .where('org_id', '=', orgId)
@@ -217,7 +209,7 @@ export const incidentsRepository = {
       .execute();
   },
   async countApiDrafts(tx: Tx, orgId: string, userId: string) {
-    const r = await drafts(tx)
+    const r = await tx
       .selectFrom('incident_drafts')
       .select((eb) => eb.fn.countAll().as('n'))
       .where('org_id', '=', orgId)
@@ -227,7 +219,7 @@ export const incidentsRepository = {
     return Number(r.n);
   },
   apiDraft(tx: Tx, orgId: string, userId: string, id: string, lock = false) {
-    let q = drafts(tx)
+    let q = tx
       .selectFrom('incident_drafts')
       .select(['id', 'data', 'created_at', 'updated_at'])
       .where('org_id', '=', orgId)
@@ -238,14 +230,14 @@ export const incidentsRepository = {
     return q.executeTakeFirst();
   },
   insertApiDraft(tx: Tx, orgId: string, userId: string, data: unknown) {
-    return drafts(tx)
+    return tx
       .insertInto('incident_drafts')
       .values({ org_id: orgId, user_id: userId, data: JSON.stringify(data), source: 'api' })
       .returning(['id', 'data', 'created_at', 'updated_at'])
       .executeTakeFirstOrThrow();
   },
   updateApiDraft(tx: Tx, orgId: string, userId: string, id: string, data: unknown) {
-    return drafts(tx)
+    return tx
       .updateTable('incident_drafts')
       .set({ data: JSON.stringify(data) })
       .where('org_id', '=', orgId)
@@ -256,7 +248,7 @@ export const incidentsRepository = {
       .executeTakeFirst();
   },
   async deleteApiDraft(tx: Tx, orgId: string, userId: string, id: string): Promise<boolean> {
-    const r = await drafts(tx)
+    const r = await tx
       .deleteFrom('incident_drafts')
       .where('org_id', '=', orgId)
       .where('user_id', '=', userId)
