@@ -133,6 +133,23 @@ describe('issue 4 §14: who has read a case’s personal data (audit search by o
     assert.ok(!page.body.includes(other.id), 'not the other case');
   });
 
+  test('the LSMS’s case page links to the case’s audit trail, which lists that read; the SMD, who cannot search the audit trail, gets no link', async () => {
+    const w = await world();
+    const page = await w.lsms.client.get(`/cases/${w.c.id}`);
+    assert.equal(page.statusCode, 200);
+    const href = page.body.match(/href="(\/audit\?object=[^"]+)"[^>]*>Audit trail of this case</)?.[1];
+    assert.equal(href, `/audit?object=${encodeURIComponent(w.c.reference)}`, 'the link names the case by its reference');
+    const trail = await w.lsms.client.get(href as string);
+    assert.equal(trail.statusCode, 200);
+    assert.match(trail.body, /incident\.read_personal/, 'the read the page just made');
+    assert.ok(trail.body.includes(w.lsms.user.email), 'by whom');
+
+    const smdPage = await w.smd.client.get(`/cases/${w.c.id}`);
+    assert.equal(smdPage.statusCode, 200);
+    assert.ok(!smdPage.body.includes('Audit trail of this case'), 'no link the SMD could not follow');
+    assert.equal((await w.smd.client.get(href as string)).statusCode, 403);
+  });
+
   test('older exports, which recorded one read naming their cases in the detail, are found by the reference of a case they held', async () => {
     const w = await world();
     const lsms: Actor = {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Database, Tx } from '../../db/database.ts';
 import { CATEGORY_DEFINITIONS, canTransition, type IncidentCategory, type IncidentStatus, londonParts, STATUS_LABELS } from '../../domain/incidents.ts';
 import { redactIncident } from '../../domain/personal-data.ts';
-import { authorize } from '../../platform/access/policy.ts';
+import { authorize, can } from '../../platform/access/policy.ts';
 import { type Actor, type Role, systemActor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
 import { conflict, type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
@@ -345,6 +345,8 @@ export function casesService(db: Database, deps: CasesDeps) {
             feedbackSummary: outcome?.feedback_summary ?? null,
           },
           canManage,
+          // who has read this case's personal data, and who changed what: the audit trail by case (issue 4 §14)
+          canSearchAudit: can(a, 'audit.search', a.orgId),
           canInvestigate: open && has(a, 'manager') && row.assigned_manager_id === a.userId && !inv?.completed_at,
           managers: canManage ? await repo.usersWithRole(tx, a.orgId, 'manager') : [],
           defaultDueOn: londonDay(new Date(), settings?.investigation_days ?? DEFAULT_INVESTIGATION_DAYS),
