@@ -781,21 +781,12 @@ describe('history is kept, not overwritten', () => {
     const second = { adviceFrom: 'Trust solicitor', advice: 'Civil route not proportionate', noSanctionReasons: 'Assailant has since died' };
     assert.equal((await w.specialist.client.json('POST', url, second)).statusCode, 200);
 
-    const versions = await db
-      .withTables<{ case_no_sanction_advice: { incident_id: string; advice_from: string; created_at: Date } }>()
-      .selectFrom('case_no_sanction_advice')
-      .select(['advice_from'])
-      .where('incident_id', '=', w.c.id)
-      .orderBy('created_at')
-      .execute();
+    const versions = await db.selectFrom('case_no_sanction_advice').select(['advice_from']).where('incident_id', '=', w.c.id).orderBy('created_at').execute();
     assert.deepEqual(
       versions.map((v) => v.advice_from),
       [ADVICE.adviceFrom, 'Trust solicitor'],
     );
-    await assert.rejects(
-      db.withTables<{ case_no_sanction_advice: { incident_id: string } }>().deleteFrom('case_no_sanction_advice').where('incident_id', '=', w.c.id).execute(),
-      /append-only/,
-    );
+    await assert.rejects(db.deleteFrom('case_no_sanction_advice').where('incident_id', '=', w.c.id).execute(), /append-only/);
 
     const api = (await w.specialist.client.get(`/api/v1/cases/${w.c.id}`)).json();
     assert.equal(api.noSanction.adviceFrom, 'Trust solicitor');
@@ -944,11 +935,6 @@ test('003 §2.2.3.7: the case page shows the LSMS that a report was late, and wh
 });
 
 describe('re-triage keeps the earlier assignment (issue 4 items 5, 6)', () => {
-  const history = () =>
-    db.withTables<{
-      case_investigation_history: { incident_id: string; manager_id: string; due_on: string; findings: string | null; reason: string; replaced_at: Date };
-    }>();
-
   test('changing the manager or the due date needs a reason; the earlier assignment is kept and the history says so', async () => {
     const w = await world();
     await triaged(w);
@@ -976,7 +962,7 @@ describe('re-triage keeps the earlier assignment (issue 4 items 5, 6)', () => {
       triageBody(w, { managerId: w.otherManager.user.id, dueOn: later, assignmentReason: 'Mo is on long-term leave' }),
     );
     assert.equal(swap.statusCode, 200, swap.body);
-    const kept = await history().selectFrom('case_investigation_history').selectAll().where('incident_id', '=', w.c.id).execute();
+    const kept = await db.selectFrom('case_investigation_history').selectAll().where('incident_id', '=', w.c.id).execute();
     assert.deepEqual(
       kept.map((k) => [k.manager_id, k.due_on, k.findings, k.reason]),
       [[w.manager.user.id, first.investigation_due_on, 'Started: spoke to the clerk', 'Mo is on long-term leave']],
@@ -989,7 +975,14 @@ describe('re-triage keeps the earlier assignment (issue 4 items 5, 6)', () => {
     const page = await w.specialist.client.get(`/cases/${w.c.id}`);
     assert.match(page.body, /Earlier assignments/);
     assert.match(page.body, /Mo is on long-term leave/);
-    await assert.rejects(history().deleteFrom('case_investigation_history').where('incident_id', '=', w.c.id).execute(), /append-only/);
+    // the reporter's progress shows "Triaged" once: the reassignment kept the status, and its reason is not theirs
+    const mine = (await w.reporter.client.get(`/api/v1/incidents/${w.c.id}`)).json();
+    assert.deepEqual(
+      mine.history.map((h: { status: string }) => h.status),
+      ['triaged'],
+    );
+    assert.ok(!JSON.stringify(mine).includes('long-term leave'), 'the reason stays with the security team');
+    await assert.rejects(db.deleteFrom('case_investigation_history').where('incident_id', '=', w.c.id).execute(), /append-only/);
   });
 
   test('the triage form, pre-filled with an overdue due date, saves a new severity without a reason', async () => {
@@ -1020,7 +1013,7 @@ describe('re-triage keeps the earlier assignment (issue 4 items 5, 6)', () => {
     assert.equal(swap.statusCode, 200, swap.body);
     const inv = await db.selectFrom('case_investigations').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
     assert.deepEqual([inv.manager_id, inv.findings, inv.completed_at], [w.otherManager.user.id, null, null]);
-    const kept = await history().selectFrom('case_investigation_history').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
+    const kept = await db.selectFrom('case_investigation_history').selectAll().where('incident_id', '=', w.c.id).executeTakeFirstOrThrow();
     assert.equal(kept.findings, 'Frustrated by waiting');
     const edit = await w.otherManager.client.json('POST', `/api/v1/cases/${w.c.id}/investigation`, { findings: 'Second look' });
     assert.equal(edit.statusCode, 200, edit.body);

@@ -150,7 +150,11 @@ export function detail(r: DetailRow, people: PersonRow[], events: { at: Date; to
     witnesses: r.witnesses,
     narrative: r.narrative,
     version: r.version,
-    history: events.map((e) => ({ at: e.at, status: e.to_status as IncidentStatus, statusLabel: STATUS_LABELS[e.to_status as IncidentStatus] })),
+    // the progress of the report: a status once each time it is reached (a re-triage records an event that keeps
+    // the status, with the security team's reasons, which are not the reporter's to read)
+    history: events
+      .filter((e, i) => i === 0 || e.to_status !== events[i - 1]?.to_status)
+      .map((e) => ({ at: e.at, status: e.to_status as IncidentStatus, statusLabel: STATUS_LABELS[e.to_status as IncidentStatus] })),
   };
 }
 
