@@ -44,6 +44,11 @@ const assault = await incident(db, {
     { involvement: 'assailant', type: 'patient', name: 'Alex Smith', dateOfBirth: '1980-03-27' },
   ],
 });
+await db
+  .updateTable('incidents')
+  .set({ location_detail: 'Bay 4, beside bed 12', injured: true, injury_description: 'Bruised cheek' })
+  .where('id', '=', assault.id)
+  .execute();
 const theft = await incident(db, {
   orgId: orgA.id,
   siteId: evil.id,
@@ -287,7 +292,7 @@ describe('exports', () => {
     const assaultRow = rows.find((r) => r[0] === assault.reference);
     assert.deepEqual(assaultRow?.slice(3), ['Physical assault', 'Reported', 'North Hospital', '', 'No', 'Yes', 'Yes, medical factors contributed', 'Yes']);
     const text = rows.flat().join('|');
-    for (const secret of ['Alex Smith', 'Nora', '1980-03-27', 'CR/2026/77', 'clenched', 'SUM']) assert.ok(!text.includes(secret), secret);
+    for (const secret of ['Alex Smith', 'Nora', '1980-03-27', 'CR/2026/77', 'clenched', 'SUM', 'Bay 4', 'Bruised']) assert.ok(!text.includes(secret), secret);
   });
 
   test('the export follows the filters', async () => {
@@ -298,15 +303,16 @@ describe('exports', () => {
     );
   });
 
-  test('the security specialist’s CSV adds people, crime reference and narrative, escaped, and the export and the personal read are audited', async () => {
+  test('the security specialist’s CSV adds people, crime reference, place, injuries and narrative, escaped, and the export and the personal read are audited', async () => {
     const exportsBefore = (await auditEvents('case.export', orgA.id)).length;
     const [header, ...rows] = await csvOf(lsms.client, '');
-    assert.deepEqual(header?.slice(11), ['Crime reference', 'People affected', 'Assailants', 'What happened']);
+    assert.deepEqual(header?.slice(11), ['Crime reference', 'People affected', 'Assailants', 'Place', 'Injuries', 'What happened']);
     const assaultRow = rows.find((r) => r[0] === assault.reference);
     assert.equal(assaultRow?.[11], 'CR/2026/77');
     assert.equal(assaultRow?.[12], 'Nora Nightingale');
     assert.equal(assaultRow?.[13], 'Alex Smith, born 1980-03-27');
-    assert.equal(rows.find((r) => r[0] === abuse.reference)?.[14], "'@SUM(1+1) a visitor shouted abuse at the receptionist");
+    assert.deepEqual(assaultRow?.slice(14, 16), ['Bay 4, beside bed 12', 'Bruised cheek'], 'place and injuries (issue 4 §14)');
+    assert.equal(rows.find((r) => r[0] === abuse.reference)?.[16], "'@SUM(1+1) a visitor shouted abuse at the receptionist");
     const exports = await auditEvents('case.export', orgA.id);
     assert.equal(exports.length, exportsBefore + 1);
     assert.equal((exports.at(-1)?.detail as { personalData?: boolean } | undefined)?.personalData, true);
@@ -351,7 +357,7 @@ describe('exports', () => {
     assert.ok(flat.some((c) => c.value === "'+Evil site"));
     assert.ok(!flat.some((c) => String(c.value).includes('Alex Smith')));
     const lsmsRows = await xlsxOf(lsms.client, '');
-    assert.equal(lsmsRows[0]?.length, 15);
+    assert.equal(lsmsRows[0]?.length, 17, 'eleven facts and six personal columns');
     const all = lsmsRows.flat();
     assert.ok(all.some((c) => c.value === "'@SUM(1+1) a visitor shouted abuse at the receptionist"));
     assert.ok(all.some((c) => c.value === 'Alex Smith, born 1980-03-27'));
@@ -423,7 +429,7 @@ describe('exports', () => {
     assert.match(String(csv.headers['content-type']), /text\/csv/);
     assert.match(String(csv.headers['content-disposition']), /attachment; filename="cases-\d{4}-\d{2}-\d{2}\.csv"/);
     const [header, ...rows] = parseCsv(csv.body).map((r) => r.cells);
-    assert.equal(header?.[14], 'What happened');
+    assert.equal(header?.[16], 'What happened');
     assert.deepEqual(
       rows.map((r) => r[0]),
       [assault.reference],

@@ -123,7 +123,7 @@ export const casesListRepository = {
         .execute(),
       tx
         .selectFrom('incidents')
-        .select(['id', 'crime_reference', 'narrative'])
+        .select(['id', 'crime_reference', 'narrative', 'location_detail', 'community_address', 'injury_description'])
         .where('org_id', '=', orgId)
         .where(sql<boolean>`id = any(${ids}::uuid[])`)
         .execute(),

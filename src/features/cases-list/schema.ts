@@ -74,6 +74,9 @@ export const caseRowOut = z.object({
       affected: z.array(personOut),
       assailants: z.array(personOut),
       crimeReference: z.string().nullable(),
+      /** The place detail on a site, or the address in the community. */
+      place: z.string().nullable(),
+      injuries: z.string().nullable(),
       narrative: z.string().nullable(),
     })
     .optional(),

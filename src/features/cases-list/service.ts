@@ -9,7 +9,7 @@ import {
   STATUS_LABELS,
 } from '../../domain/incidents.ts';
 import { londonToday } from '../../domain/markers.ts';
-import { type PersonalField, personalFieldsFor, roleMaySeePersonalData } from '../../domain/personal-data.ts';
+import { PERSONAL_FIELDS, type PersonalField, personalFieldsFor, roleMaySeePersonalData } from '../../domain/personal-data.ts';
 import { authorize } from '../../platform/access/policy.ts';
 import type { Actor, Role } from '../../platform/access/roles.ts';
 import { audit, auditRecord } from '../../platform/audit.ts';
@@ -36,7 +36,7 @@ export function isOverdue(status: IncidentStatus, reportedAt: Date, dueOn: strin
   return reportedAt.getTime() < now.getTime() - OVERDUE_AFTER_DAYS * 86_400_000;
 }
 
-const ALL_FIELDS: PersonalField[] = ['identities', 'datesOfBirth', 'police', 'narrative'];
+const ALL_FIELDS: PersonalField[] = [...PERSONAL_FIELDS];
 
 /** `YYYY-MM-DD HH:MM`, UK time: sortable in a spreadsheet and unambiguous. */
 export function ukStamp(d: Date): string {
@@ -122,14 +122,22 @@ export function casesListService(db: Database, options: { exportLimit?: number }
       rows.map((r) => r.id),
     );
     const byId = new Map(found.incidents.map((i) => [i.id, i]));
-    const out = new Map<string, { affected: Person[]; assailants: Person[]; crimeReference: string | null; narrative: string | null }>();
-    for (const r of rows)
+    const out = new Map<
+      string,
+      { affected: Person[]; assailants: Person[]; crimeReference: string | null; place: string | null; injuries: string | null; narrative: string | null }
+    >();
+    for (const r of rows) {
+      const i = byId.get(r.id);
       out.set(r.id, {
         affected: [],
         assailants: [],
-        crimeReference: fields.has('police') ? (byId.get(r.id)?.crime_reference ?? null) : null,
-        narrative: fields.has('narrative') ? (byId.get(r.id)?.narrative ?? null) : null,
+        crimeReference: fields.has('police') ? (i?.crime_reference ?? null) : null,
+        // the place in the words of the report: the detail on a site, or the address in the community
+        place: fields.has('place') ? [i?.location_detail, i?.community_address].filter(Boolean).join(', ') || null : null,
+        injuries: fields.has('injuries') ? (i?.injury_description ?? null) : null,
+        narrative: fields.has('narrative') ? (i?.narrative ?? null) : null,
       });
+    }
     for (const p of found.people) {
       const entry = out.get(p.incident_id);
       if (!entry) continue;
@@ -201,7 +209,7 @@ export function casesListService(db: Database, options: { exportLimit?: number }
     /**
      * Every case matching the filters as a CSV or XLSX file, for the page (`/cases/export`) and the API
      * (`/api/v1/cases/export`). An export matching more than the export limit is refused (400) rather than cut
-     * short. Personal columns (people, crime reference, narrative) only for roles that may see personal data;
+     * short. Personal columns (people, crime reference, place, injuries, narrative) only for roles that may see personal data;
      * formula-like cells are escaped. The export is audited (`case.export`), and so is the read of each exported
      * case's personal data (one `incident.read_personal` event per case, written in one statement).
      */
@@ -235,7 +243,7 @@ export function casesListService(db: Database, options: { exportLimit?: number }
           'Overdue',
           'Medical factors',
           'Police attended',
-          ...(includePersonal ? ['Crime reference', 'People affected', 'Assailants', 'What happened'] : []),
+          ...(includePersonal ? ['Crime reference', 'People affected', 'Assailants', 'Place', 'Injuries', 'What happened'] : []),
         ];
         const names = (list: Person[]) =>
           list.map((p) => [p.name ?? p.type, p.dateOfBirth ? `born ${p.dateOfBirth}` : ''].filter(Boolean).join(', ')).join('; ');
@@ -254,7 +262,7 @@ export function casesListService(db: Database, options: { exportLimit?: number }
             f.overdue ? 'Yes' : 'No',
             f.medicalFactors ? MEDICAL_FACTORS_LABELS[f.medicalFactors as MedicalFactors] : '',
             f.policeAttended ? 'Yes' : 'No',
-            ...(p ? [p.crimeReference ?? '', names(p.affected), names(p.assailants), p.narrative ?? ''] : []),
+            ...(p ? [p.crimeReference ?? '', names(p.affected), names(p.assailants), p.place ?? '', p.injuries ?? '', p.narrative ?? ''] : []),
           ];
         });
         await audit(tx, a, {
