@@ -564,20 +564,8 @@ export interface CaseClosuresTable {
   closed_at: Generated<Date>;
 }
 /** An earlier assignment of the manager's investigation, kept when re-triage replaced it (migration 20261207100100). */
-export interface CaseInvestigationHistoryTable {
-  id: Generated<string>;
-  org_id: string;
-  incident_id: string;
-  manager_id: string;
-  due_on: string;
-  assigned_by: string | null;
+export interface CaseInvestigationHistoryTable extends Omit<CaseInvestigationsTable, 'assigned_at' | 'updated_at'> {
   assigned_at: Date;
-  findings: string | null;
-  contributing_factors: string | null;
-  actions_taken: string | null;
-  welfare_support: string | null;
-  completed_at: Date | null;
-  completed_by: string | null;
   replaced_by: string | null;
   replaced_at: Generated<Date>;
   reason: string;
