@@ -468,6 +468,23 @@ describe('attachments', () => {
 });
 
 describe('overdue escalation', () => {
+  test('the overdue page points to the unassigned cases overdue by age, which the case list shows (002 std 4.1)', async () => {
+    const w = await world();
+    await db
+      .updateTable('incidents')
+      .set({ reported_at: new Date(Date.now() - 45 * 86_400_000) })
+      .where('id', '=', w.c.id)
+      .execute();
+    const page = await w.specialist.client.get('/cases/overdue');
+    assert.equal(page.statusCode, 200);
+    assert.doesNotMatch(page.body, new RegExp(w.c.reference), 'no investigation, so not an overdue investigation');
+    const href = page.body.match(/href="(\/cases\?overdue=1)"/)?.[1];
+    assert.equal(href, '/cases?overdue=1', 'a link to the overdue cases in the case list');
+    const list = await w.specialist.client.get(href as string);
+    assert.equal(list.statusCode, 200);
+    assert.match(list.body, new RegExp(w.c.reference), 'the unassigned case reported 45 days ago is there');
+  });
+
   test('lists overdue investigations and e-mails the manager and specialists once', async () => {
     const w = await world();
     await triaged(w);
