@@ -51,6 +51,7 @@ export type DemoIncidents = {
   investigations: Insertable<DB['case_investigations']>[];
   sanctions: Insertable<DB['case_sanctions']>[];
   outcomes: Insertable<DB['case_outcomes']>[];
+  closures: Insertable<DB['case_closures']>[];
   counters: Insertable<DB['incident_reference_counters']>[];
 };
 
@@ -119,12 +120,21 @@ const STAFF_ROLES: Record<ProviderType, string[]> = {
   ambulance: ['Paramedic', 'Emergency medical technician', 'Call handler'],
   community: ['District nurse', 'Health visitor', 'Receptionist', 'Podiatrist'],
 };
+/** Lessons learned at closure (000 §6.1.5), which closing a case requires; chosen in turn, not by the seeded PRNG. */
+const LESSONS = [
+  'Reception to be told of known risk before the visit; the marker process is working.',
+  'Second member of staff to attend this address; lone-worker device checked at the start of each shift.',
+  'De-escalation refresher booked for the ward team; staffing at handover reviewed.',
+  'CCTV coverage of the corridor to be reviewed with estates.',
+  'No change needed: procedures were followed and worked.',
+];
+
 const STREETS = ['14 Mill Lane', '3 Orchard Close', '27 Station Road', '8 Church Walk', 'Layby on Beacon Road', '52 Victoria Street'];
 
 /** Generates the demo's incidents for `providers`, as at `now`. */
 export function generateDemoIncidents(providers: DemoProvider[], now: Date, seed = 2026): DemoIncidents {
   const rng = random(seed);
-  const out: DemoIncidents = { incidents: [], people: [], events: [], investigations: [], sanctions: [], outcomes: [], counters: [] };
+  const out: DemoIncidents = { incidents: [], people: [], events: [], investigations: [], sanctions: [], outcomes: [], closures: [], counters: [] };
   const end = now.getTime() - HOUR;
   const start = end - DEMO_MONTHS * (YEAR / 12);
   for (const org of providers) {
@@ -242,9 +252,20 @@ function incidentAt(rng: Random, org: DemoProvider, occurred: number, end: numbe
     investigation_due_on: dueOn,
     outcome_summary: closedAt !== null ? 'Your report was looked into and the case is now closed. Thank you for reporting it.' : null,
     closed_at: closedAt === null ? null : new Date(closedAt),
+    lessons_learned: closedAt === null ? null : LESSONS[out.closures.length % LESSONS.length],
     idempotency_key: `demo-${id}`,
     idempotency_fingerprint: 'demo',
   };
+  if (closedAt !== null)
+    out.closures.push({
+      org_id: org.id,
+      incident_id: id,
+      to_status: status,
+      reason: status === 'closed' ? 'Investigation complete' : 'No further action: no lines of enquiry',
+      lessons_learned: row.lessons_learned as string,
+      closed_by: org.handler,
+      closed_at: new Date(closedAt),
+    });
 
   if (againstPerson) {
     out.people.push({

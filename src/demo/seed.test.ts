@@ -230,6 +230,21 @@ describe('demo activity', async () => {
     await assertRollupsMatch(t.db.owner, 'after seeding the demo');
   });
 
+  test('every closed demo case has its lessons learned, kept as its closure, as closing a case requires (000 §6.1.5)', async () => {
+    const closed = await t.db.owner
+      .selectFrom('incidents as i')
+      .leftJoin('case_closures as c', (j) => j.onRef('c.incident_id', '=', 'i.id').onRef('c.org_id', '=', 'i.org_id'))
+      .select(['i.id', 'i.status', 'i.lessons_learned', 'c.lessons_learned as kept', 'c.to_status'])
+      .where('i.status', 'in', ['closed', 'closed_nfa'])
+      .execute();
+    assert.ok(closed.length > 100, `the demo closes many cases (${closed.length})`);
+    for (const c of closed) {
+      assert.ok(c.lessons_learned, `case ${c.id} has lessons learned`);
+      assert.equal(c.kept, c.lessons_learned, `case ${c.id}'s closure keeps them`);
+      assert.equal(c.to_status, c.status, `case ${c.id}'s closure says how it closed`);
+    }
+  });
+
   test('references are unique and a new report gets the next number from the counter', async () => {
     const refs = await t.db.owner.selectFrom('incidents').select(['org_id', 'reference']).where('org_id', '=', orgId('XMH')).execute();
     assert.equal(new Set(refs.map((r) => r.reference)).size, refs.length, 'references are unique');

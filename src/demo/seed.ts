@@ -290,6 +290,7 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
     await bulk('case_investigations', made.investigations);
     await bulk('case_sanctions', made.sanctions);
     await bulk('case_outcomes', made.outcomes);
+    await bulk('case_closures', made.closures);
     // The counters stand where the references stopped, so the next report gets the next number.
     await bulk('incident_reference_counters', made.counters);
     await bulk('published_statistics', demoPublishedStatistics(providers, now, options.seed));
