@@ -196,17 +196,12 @@ function incidentAt(rng: Random, org: DemoProvider, occurred: number, end: numbe
   const withManager = org.manager !== null && (status === 'under_investigation' || status === 'awaiting_decision') && investigatedAt !== null;
   const dueOn = withManager && investigatedAt !== null ? date(investigatedAt + 14 * DAY) : null;
 
+  const closeReason = status === 'closed' ? 'Investigation complete' : 'No further action: no lines of enquiry';
   const events: [number, string | null, string, string | null][] = [[reported, null, 'reported', 'Reported']];
   if (triagedAt !== null) events.push([triagedAt, 'reported', 'triaged', 'Triaged by the security specialist']);
   if (investigatedAt !== null) events.push([investigatedAt, 'triaged', 'under_investigation', 'Investigation started']);
   if (decisionAt !== null) events.push([decisionAt, 'under_investigation', 'awaiting_decision', 'Investigation complete; sanction under consideration']);
-  if (closedAt !== null)
-    events.push([
-      closedAt,
-      investigatedAt !== null ? 'under_investigation' : 'triaged',
-      status,
-      status === 'closed' ? 'Investigation complete' : 'No further action: no lines of enquiry',
-    ]);
+  if (closedAt !== null) events.push([closedAt, investigatedAt !== null ? 'under_investigation' : 'triaged', status, closeReason]);
   for (const [at, from, to, reason] of events)
     out.events.push({
       org_id: org.id,
@@ -261,7 +256,7 @@ function incidentAt(rng: Random, org: DemoProvider, occurred: number, end: numbe
       org_id: org.id,
       incident_id: id,
       to_status: status,
-      reason: status === 'closed' ? 'Investigation complete' : 'No further action: no lines of enquiry',
+      reason: closeReason,
       lessons_learned: row.lessons_learned as string,
       closed_by: org.handler,
       closed_at: new Date(closedAt),
