@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { signedIn, testApp } from '../../../test/app.ts';
 import { department, incident, organisation, site } from '../../../test/factories.ts';
+import { PERSONAL_FIELD_LABELS, PERSONAL_FIELDS } from '../../domain/personal-data.ts';
 import type { Actor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
 import { inScope } from '../../platform/tenancy.ts';
@@ -52,7 +53,15 @@ describe('issue 4 §14: the place and the injuries are personal data', () => {
     assert.equal(page.statusCode, 200);
     for (const secret of [ADDRESS, DETAIL, INJURY, 'Mill Lane', 'Fractured']) assert.ok(!page.body.includes(secret), secret);
     assert.match(page.body, /In the community/, 'the SMD still sees that it happened in the community');
+    // the page says what is hidden, every personal field by its label, the place and the injuries among them
+    for (const field of PERSONAL_FIELDS) assert.ok(page.body.includes(PERSONAL_FIELD_LABELS[field]), `the notice names ${field}`);
+    assert.deepEqual(
+      res.json().hiddenPersonal,
+      PERSONAL_FIELDS.map((f) => PERSONAL_FIELD_LABELS[f]),
+    );
     assert.equal((await personalReads(w.c.id)).length, 0);
+    const lsmsPage = await w.lsms.client.get(`/cases/${w.c.id}`);
+    assert.ok(!lsmsPage.body.includes('Hidden from you'), 'the LSMS, who sees everything, gets no notice');
   });
 
   test('the SMD sees the site and department of an incident on a site, without the free-text detail', async () => {

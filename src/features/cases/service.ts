@@ -3,7 +3,7 @@ import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, Tx } from '../../db/database.ts';
 import { CATEGORY_DEFINITIONS, canTransition, type IncidentCategory, type IncidentStatus, londonParts, STATUS_LABELS } from '../../domain/incidents.ts';
-import { redactIncident } from '../../domain/personal-data.ts';
+import { PERSONAL_FIELD_LABELS, PERSONAL_FIELDS, redactIncident } from '../../domain/personal-data.ts';
 import { authorize, can } from '../../platform/access/policy.ts';
 import { type Actor, type Role, systemActor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
@@ -235,6 +235,8 @@ export function casesService(db: Database, deps: CasesDeps) {
           lessonsLearned: row.lessons_learned,
           lessons,
           personalData: personal,
+          // what this viewer does not see, in the words of the one rule (src/domain/personal-data.ts)
+          hiddenPersonal: PERSONAL_FIELDS.filter((f) => !fields.has(f)).map((f) => PERSONAL_FIELD_LABELS[f]),
           report: redactIncident(detail(row, people, events), fields),
           allowedTransitions: canManage
             ? (['triaged', 'under_investigation', 'awaiting_decision', 'closed', 'closed_nfa'] as const).filter(
