@@ -196,6 +196,7 @@ function incidentAt(rng: Random, org: DemoProvider, occurred: number, end: numbe
   const withManager = org.manager !== null && (status === 'under_investigation' || status === 'awaiting_decision') && investigatedAt !== null;
   const dueOn = withManager && investigatedAt !== null ? date(investigatedAt + 14 * DAY) : null;
 
+  const lessons = closedAt === null ? null : (LESSONS[out.closures.length % LESSONS.length] as string);
   const closeReason = status === 'closed' ? 'Investigation complete' : 'No further action: no lines of enquiry';
   const events: [number, string | null, string, string | null][] = [[reported, null, 'reported', 'Reported']];
   if (triagedAt !== null) events.push([triagedAt, 'reported', 'triaged', 'Triaged by the security specialist']);
@@ -247,17 +248,17 @@ function incidentAt(rng: Random, org: DemoProvider, occurred: number, end: numbe
     investigation_due_on: dueOn,
     outcome_summary: closedAt !== null ? 'Your report was looked into and the case is now closed. Thank you for reporting it.' : null,
     closed_at: closedAt === null ? null : new Date(closedAt),
-    lessons_learned: closedAt === null ? null : LESSONS[out.closures.length % LESSONS.length],
+    lessons_learned: lessons,
     idempotency_key: `demo-${id}`,
     idempotency_fingerprint: 'demo',
   };
-  if (closedAt !== null)
+  if (closedAt !== null && lessons !== null)
     out.closures.push({
       org_id: org.id,
       incident_id: id,
       to_status: status,
       reason: closeReason,
-      lessons_learned: row.lessons_learned as string,
+      lessons_learned: lessons,
       closed_by: org.handler,
       closed_at: new Date(closedAt),
     });

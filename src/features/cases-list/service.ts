@@ -36,8 +36,6 @@ export function isOverdue(status: IncidentStatus, reportedAt: Date, dueOn: strin
   return reportedAt.getTime() < now.getTime() - OVERDUE_AFTER_DAYS * 86_400_000;
 }
 
-const ALL_FIELDS: PersonalField[] = [...PERSONAL_FIELDS];
-
 /** `YYYY-MM-DD HH:MM`, UK time: sortable in a spreadsheet and unambiguous. */
 export function ukStamp(d: Date): string {
   const p = londonParts(d);
@@ -73,7 +71,7 @@ export function casesListService(db: Database, options: { exportLimit?: number }
   /** The personal fields an export holds: all of them for roles that may see personal data, else none. */
   const exportFields = (a: Member): Set<PersonalField> => {
     const roles = a.roles as Role[];
-    return new Set(roleMaySeePersonalData(roles) && personalFieldsFor({ roles }).size > 0 ? ALL_FIELDS : []);
+    return new Set(roleMaySeePersonalData(roles) && personalFieldsFor({ roles }).size > 0 ? PERSONAL_FIELDS : []);
   };
 
   /**
