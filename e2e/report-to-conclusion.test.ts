@@ -96,6 +96,19 @@ test('a nurse reports a physical assault, the LSMS triages it and records a caut
   await lsmsPage.getByText('Occupational health appointment and a day off').first().waitFor();
   await checkA11y(lsmsPage);
 
+  // who has read the case: its audit trail, one link from the case page (issue 4 §14)
+  await lsmsPage.getByRole('link', { name: 'Audit trail of this case' }).click();
+  await lsmsPage.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
+  await lsmsPage.getByRole('cell', { name: 'incident.read_personal' }).first().waitFor();
+  await checkA11y(lsmsPage);
+  // overdue work: the investigations past their due date, and the way to the cases overdue by age (002 std 4.1)
+  await lsmsPage.goto('/cases/overdue');
+  await lsmsPage.getByRole('heading', { level: 1, name: 'Overdue investigations' }).waitFor();
+  await checkA11y(lsmsPage);
+  await lsmsPage.getByRole('link', { name: "case list's overdue cases" }).click();
+  await lsmsPage.getByRole('heading', { level: 1, name: 'Cases' }).waitFor();
+  await checkA11y(lsmsPage);
+
   // ---- the nurse sees what happened to the report ----
   await page.goto('/incidents/mine');
   await page.getByRole('link', { name: reference }).click();
