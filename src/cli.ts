@@ -7,6 +7,7 @@ import { migrateDown, migrationStatus } from './db/migrate.ts';
 import { openRuntime } from './db/runtime.ts';
 import { DEMO_PASSWORD, DEMO_USERS, isDemo, seedDemo } from './demo/seed.ts';
 import { financialYearLabel } from './domain/analytics.ts';
+import { OVERDUE_AFTER_DAYS } from './domain/incidents.ts';
 import { STATISTICS_HEADER, SURVEY_HEADER } from './features/analytics/schema.ts';
 import { analyticsService } from './features/analytics/service.ts';
 import { startAuditSealer } from './features/audit/sealer.ts';
@@ -55,17 +56,17 @@ async function serve(config: Config, demo: boolean): Promise<number> {
     app = web;
     const stopSealer = startAuditSealer(runtime.app, { onError: (err) => web.log.error({ err }, 'sealing the audit trail failed') });
     web.addHook('onClose', stopSealer);
-    // Overdue investigations are escalated by e-mail every hour; without SMTP the e-mails would only reach the
+    // Overdue work (investigations past due, cases unassigned by age) is escalated by e-mail every hour; without SMTP the e-mails would only reach the
     // log while the cases were marked as escalated, so then nothing is escalated until SMTP_URL is set.
     if (services.cases.canEscalate) {
       const stopEscalations = startEscalationSchedule(services.cases, {
         onRun: (r) => {
-          if (r.escalated.length) web.log.info({ escalated: r.escalated.map((e) => e.reference) }, 'overdue investigations escalated');
+          if (r.escalated.length) web.log.info({ escalated: r.escalated.map((e) => e.reference) }, 'overdue cases escalated');
         },
-        onError: (err) => web.log.error({ err }, 'escalating overdue investigations failed'),
+        onError: (err) => web.log.error({ err }, 'escalating overdue cases failed'),
       });
       web.addHook('onClose', stopEscalations);
-    } else web.log.warn('SMTP_URL is not set: overdue investigations are not escalated by e-mail');
+    } else web.log.warn('SMTP_URL is not set: overdue cases are not escalated by e-mail');
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -180,11 +181,12 @@ and nothing is written.
     },
   },
   'escalate-overdue': {
-    summary: "e-mail about overdue manager's investigations",
+    summary: "e-mail about overdue manager's investigations and cases with none assigned",
     usage: 'warden escalate-overdue',
     help: `E-mails the assigned manager and the organisation's security specialists about each manager's
-investigation past its due date (commissioners' standard 4.1), once per due date unless the organisation set
-a repeat interval. \`warden start\` does this by itself every hour; this command does it at once. Runs never
+investigation past its due date (commissioners' standard 4.1), and the security specialists about each open
+case with no investigation assigned ${OVERDUE_AFTER_DAYS} days after it was reported; once each, unless the
+organisation set a repeat interval. \`warden start\` does this by itself every hour; this command does it at once. Runs never
 overlap, whichever process starts them. Prints one line per case escalated. Needs SMTP_URL: without it the
 e-mails would only reach the log while the cases were recorded as escalated, so it refuses and changes nothing.`,
     run: async (_args, config, io) => {
@@ -198,7 +200,7 @@ e-mails would only reach the log while the cases were recorded as escalated, so 
         const result = await createServices(runtime.app, config()).cases.escalateOverdue(new Date(), systemActor);
         if (result.busy) io.out('Another escalation run is under way; nothing done.');
         for (const e of result.escalated) io.out(`escalated ${e.reference} to ${e.recipients.length} recipient(s)`);
-        io.out(`${result.escalated.length} overdue investigation(s) escalated.`);
+        io.out(`${result.escalated.length} overdue case(s) escalated.`);
         return 0;
       } finally {
         await runtime.close();

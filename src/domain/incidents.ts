@@ -157,6 +157,18 @@ export const STATUS_LABELS: Record<IncidentStatus, string> = {
 };
 
 /**
+ * A case still open this many days after it was reported is overdue while no manager's investigation has been
+ * assigned (`002 std 4.1`: timely). Once one is assigned, its due date decides. The case list's overdue filter,
+ * the overdue page and the escalation e-mails all use this rule.
+ */
+export const OVERDUE_AFTER_DAYS = 30;
+
+/** Open cases reported before this instant, with no investigation assigned, are overdue at `now`. */
+export function unassignedOverdueBefore(now: Date): Date {
+  return new Date(now.getTime() - OVERDUE_AFTER_DAYS * 86_400_000);
+}
+
+/**
  * Allowed status changes (each recorded as an event with who, when and why). A closed case can be reopened into
  * investigation; "no further action" can be decided at any point before closure.
  */

@@ -19,6 +19,9 @@ export type PageContext = {
   path?: string;
 };
 
+/** `s` with the characters HTML gives meaning to escaped, for markup built in code (table cells with links). */
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 /**
  * The Nunjucks environment: autoescaping on (output is escaped unless a template says `| safe` on markup we
  * built), templates from src/views (layout, errors), each feature's folder (`<feature>/views/*.njk`) and

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CATEGORY_DEFINITIONS, INCIDENT_CATEGORIES, INCIDENT_STATUSES, STATUS_LABELS } from '../../domain/incidents.ts';
+import { CATEGORY_DEFINITIONS, INCIDENT_CATEGORIES, INCIDENT_STATUSES, OVERDUE_AFTER_DAYS, STATUS_LABELS } from '../../domain/incidents.ts';
 import { AppError, type FieldError } from '../../platform/errors.ts';
 import { actorOf } from '../../platform/forms.ts';
-import { CASES_PAGE_SIZE, caseExportQuery, caseFilters, casePageOut, EXPORT_LIMIT, OVERDUE_AFTER_DAYS } from './schema.ts';
+import { CASES_PAGE_SIZE, caseExportQuery, caseFilters, casePageOut, EXPORT_LIMIT } from './schema.ts';
 import { type CasesListService, ukStamp } from './service.ts';
 
 const FILTER_FIELDS = ['q', 'status', 'category', 'site', 'overdue', 'from', 'to', 'sort'] as const;

@@ -9,12 +9,6 @@ export const CASES_PAGE_SIZE = 50;
  * never cut short (the service factory's `exportLimit` overrides it, e.g. in tests).
  */
 export const EXPORT_LIMIT = 50_000;
-/**
- * A case still open this many days after it was reported is overdue when no investigation due date has been set
- * yet (`002 std 4.1`: timely). Once case management sets one, the due date decides.
- */
-export const OVERDUE_AFTER_DAYS = 30;
-
 const day = optionalDay;
 
 /** The values `overdue` accepts: `1`/`true` (only overdue cases) and `0`/`false` (any); absent means any. */

@@ -7,6 +7,7 @@ import {
   MEDICAL_FACTORS_LABELS,
   type MedicalFactors,
   STATUS_LABELS,
+  unassignedOverdueBefore,
 } from '../../domain/incidents.ts';
 import { londonToday } from '../../domain/markers.ts';
 import { PERSONAL_FIELDS, type PersonalField, personalFieldsFor, roleMaySeePersonalData } from '../../domain/personal-data.ts';
@@ -19,21 +20,21 @@ import { parse } from '../../platform/validation.ts';
 import { toSpreadsheet } from './export.ts';
 import { auditPersonalRead } from './personal-data.ts';
 import { casesListRepository as repo } from './repository.ts';
-import { CASES_PAGE_SIZE, type CaseExportQuery, type CaseFilters, caseExportQuery, caseFilters, EXPORT_LIMIT, OVERDUE_AFTER_DAYS } from './schema.ts';
+import { CASES_PAGE_SIZE, type CaseExportQuery, type CaseFilters, caseExportQuery, caseFilters, EXPORT_LIMIT } from './schema.ts';
 
 type Member = Extract<Actor, { kind: 'user' }> & { orgId: string };
 type ListRow = Awaited<ReturnType<typeof repo.list>>[number];
 
 /**
  * `002 std 4.1` (timely investigation): an open case is overdue once its investigation's due date has passed, or,
- * while no due date is set, OVERDUE_AFTER_DAYS after it was reported. A completed investigation is not overdue
+ * while no due date is set, OVERDUE_AFTER_DAYS (domain/incidents.ts) after it was reported. A completed investigation is not overdue
  * work, whatever its due date (as `/cases/overdue`, src/features/cases/repository.ts `overdue`).
  */
 export function isOverdue(status: IncidentStatus, reportedAt: Date, dueOn: string | null, now: Date, investigationCompleted = false): boolean {
   if (status === 'closed' || status === 'closed_nfa') return false;
   if (investigationCompleted) return false;
   if (dueOn) return dueOn < londonToday(now);
-  return reportedAt.getTime() < now.getTime() - OVERDUE_AFTER_DAYS * 86_400_000;
+  return reportedAt < unassignedOverdueBefore(now);
 }
 
 /** `YYYY-MM-DD HH:MM`, UK time: sortable in a spreadsheet and unambiguous. */
@@ -86,7 +87,7 @@ export function casesListService(db: Database, options: { exportLimit?: number }
   const matchOptions = (a: Member, filters: Omit<CaseFilters, 'page'>, now: Date, assignedTo?: string) => ({
     orgId: a.orgId,
     filters,
-    overdueBefore: new Date(now.getTime() - OVERDUE_AFTER_DAYS * 86_400_000),
+    overdueBefore: unassignedOverdueBefore(now),
     today: londonToday(now),
     assignedTo,
   });

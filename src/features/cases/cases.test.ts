@@ -468,21 +468,108 @@ describe('attachments', () => {
 });
 
 describe('overdue escalation', () => {
-  test('the overdue page points to the unassigned cases overdue by age, which the case list shows (002 std 4.1)', async () => {
-    const w = await world();
-    await db
+  /** The world's case, reported `days` ago. */
+  const reportedDaysAgo = (w: World, days: number) =>
+    db
       .updateTable('incidents')
-      .set({ reported_at: new Date(Date.now() - 45 * 86_400_000) })
+      .set({ reported_at: new Date(Date.now() - days * 86_400_000) })
       .where('id', '=', w.c.id)
       .execute();
+  /** The section of the overdue page listing cases with no investigation assigned ('' when the page has none). */
+  const unassignedSection = (body: string) => body.match(/<h2 id="unassigned">[\s\S]*?(?=<h2|<\/main>)/)?.[0] ?? '';
+
+  test('the overdue page lists the open cases with no investigation 30 days after report, for the security team and SMD (002 std 4.1)', async () => {
+    const w = await world();
+    await reportedDaysAgo(w, 45);
     const page = await w.specialist.client.get('/cases/overdue');
     assert.equal(page.statusCode, 200);
-    assert.doesNotMatch(page.body, new RegExp(w.c.reference), 'no investigation, so not an overdue investigation');
-    const href = page.body.match(/href="(\/cases\?overdue=1)"/)?.[1];
+    const section = unassignedSection(page.body);
+    assert.match(section, new RegExp(`href="/cases/${w.c.id}">${w.c.reference}<`), 'the case reported 45 days ago, linked');
+    assert.match(section, /Not yet/, 'not escalated yet');
+    assert.match(unassignedSection((await w.smd.client.get('/cases/overdue')).body), new RegExp(w.c.reference));
+    // a manager has no unassigned cases of their own: no such section, and the case is nowhere on their page
+    const managers = await w.manager.client.get('/cases/overdue');
+    assert.equal(unassignedSection(managers.body), '', 'no unassigned section for a manager');
+    assert.doesNotMatch(managers.body, new RegExp(w.c.reference));
+    // the API gives the same, with the day it became overdue
+    const api = await w.specialist.client.get('/api/v1/cases/overdue-unassigned');
+    assert.equal(api.statusCode, 200);
+    const mine = (JSON.parse(api.body) as { reference: string; overdueSince: string }[]).find((r) => r.reference === w.c.reference);
+    assert.equal(mine?.overdueSince, londonDay(new Date(Date.now() - 15 * 86_400_000)));
+    assert.deepEqual(JSON.parse((await w.manager.client.get('/api/v1/cases/overdue-unassigned')).body), []);
+    assert.equal((await w.reporter.client.get('/api/v1/cases/overdue-unassigned')).statusCode, 403);
+    // the case list's overdue filter, linked from the section, shows it too
+    const href = section.match(/href="(\/cases\?overdue=1)"/)?.[1];
     assert.equal(href, '/cases?overdue=1', 'a link to the overdue cases in the case list');
-    const list = await w.specialist.client.get(href as string);
-    assert.equal(list.statusCode, 200);
-    assert.match(list.body, new RegExp(w.c.reference), 'the unassigned case reported 45 days ago is there');
+    assert.match((await w.specialist.client.get(href as string)).body, new RegExp(w.c.reference), 'in the case list');
+    // once an investigation is assigned, its due date decides: the case leaves the section
+    await triaged(w);
+    assert.doesNotMatch(unassignedSection((await w.specialist.client.get('/cases/overdue')).body), new RegExp(w.c.reference));
+  });
+
+  test('an open case with no investigation 30 days after report is e-mailed to the security specialists once (002 std 4.1)', async () => {
+    const w = await world();
+    await reportedDaysAgo(w, 31);
+    const young = await incident(db, { orgId: w.org.id, reportedBy: w.reporter.user.id });
+    const closed = await incident(db, { orgId: w.org.id, reportedBy: w.reporter.user.id, status: 'closed_nfa' });
+    await db
+      .updateTable('incidents')
+      .set({ reported_at: new Date(Date.now() - 60 * 86_400_000) })
+      .where('id', '=', closed.id)
+      .execute();
+    const escalatedIn = (r: { escalated: { reference: string }[] }, reference: string) => r.escalated.some((e) => e.reference === reference);
+
+    const first = await t.services.cases.escalateOverdue(new Date(), systemActor);
+    assert.deepEqual(
+      first.escalated.find((e) => e.reference === w.c.reference)?.recipients,
+      [w.specialist.user.email],
+      'the security specialists, whose triage it awaits; nobody is assigned',
+    );
+    assert.ok(!escalatedIn(first, young.reference), 'reported today: not overdue');
+    assert.ok(!escalatedIn(first, closed.reference), 'closed: not overdue');
+    const mail = await sink.waitFor(w.specialist.user.email);
+    assert.match(mail.subject, new RegExp(`no investigation.*${w.c.reference}`));
+    assert.match(mail.text, new RegExp(`/cases/${w.c.id}`));
+    assert.doesNotMatch(mail.text, /Pat Example|ward clerk/, 'no personal data by e-mail');
+    assert.equal(sink.to(w.manager.user.email).length, 0);
+    const recorded = await db.selectFrom('case_escalations').select(['due_on']).where('incident_id', '=', w.c.id).execute();
+    assert.deepEqual(
+      recorded.map((r) => r.due_on),
+      [londonDay(new Date(Date.now() - 86_400_000))],
+      'recorded against the day it became overdue (reported 31 days ago + 30)',
+    );
+    assert.equal(await auditCount('case.escalate_overdue', w.c.id), 1);
+    const listed = unassignedSection((await w.specialist.client.get('/cases/overdue')).body);
+    const caseRow = listed.match(new RegExp(`<tr(?:(?!</tr>)[\\s\\S])*${w.c.reference}(?:(?!</tr>)[\\s\\S])*</tr>`))?.[0] ?? '';
+    assert.match(caseRow, new RegExp(w.c.reference), 'still listed: escalating is not resolving');
+    assert.doesNotMatch(caseRow, /Not yet/, 'the page says when it was escalated');
+
+    const second = await t.services.cases.escalateOverdue(new Date(), systemActor);
+    assert.ok(!escalatedIn(second, w.c.reference), 'once, not every hour');
+    assert.equal(sink.to(w.specialist.user.email).length, 1);
+    // with a repeat interval, again once it has passed
+    await w.specialist.client.json('PUT', '/api/v1/cases/settings', { investigationDays: 14, escalationRepeatDays: 2 });
+    assert.ok(!escalatedIn(await t.services.cases.escalateOverdue(new Date(Date.now() + 86_400_000), systemActor), w.c.reference));
+    assert.ok(escalatedIn(await t.services.cases.escalateOverdue(new Date(Date.now() + 3 * 86_400_000), systemActor), w.c.reference));
+    await sink.waitFor(w.specialist.user.email, { skip: 1 });
+  });
+
+  test('an organisation with no security specialist: the unassigned case is not marked escalated, so it is once one is appointed', async () => {
+    const org = await organisation(db);
+    const reporter = await user(db, { roles: [[org.id, 'reporter']] });
+    const c = await incident(db, { orgId: org.id, reportedBy: reporter.id });
+    await db
+      .updateTable('incidents')
+      .set({ reported_at: new Date(Date.now() - 40 * 86_400_000) })
+      .where('id', '=', c.id)
+      .execute();
+    const before = await t.services.cases.escalateOverdue(new Date(), systemActor);
+    assert.ok(!before.escalated.some((e) => e.reference === c.reference), 'nobody to tell');
+    assert.equal(await auditCount('case.escalate_overdue', c.id), 0);
+    const lsms = await user(db, { roles: [[org.id, 'security_specialist']] });
+    const after = await t.services.cases.escalateOverdue(new Date(), systemActor);
+    assert.deepEqual(after.escalated.find((e) => e.reference === c.reference)?.recipients, [lsms.email]);
+    await sink.waitFor(lsms.email);
   });
 
   test('lists overdue investigations and e-mails the manager and specialists once', async () => {

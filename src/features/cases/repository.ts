@@ -1,6 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
+import { OVERDUE_AFTER_DAYS } from '../../domain/incidents.ts';
 
 /** The only code of case management that touches Kysely. Every query runs in a scoped transaction (tenancy.ts). */
 export const casesRepository = {
@@ -275,6 +276,40 @@ export const casesRepository = {
       .orderBy('i.reference');
     if (orgId) q = q.where('i.org_id', '=', orgId);
     if (managerId) q = q.where('ci.manager_id', '=', managerId);
+    return q.limit(2000).execute();
+  },
+  /**
+   * Open cases with no manager's investigation assigned, reported before `overdueBefore` (OVERDUE_AFTER_DAYS,
+   * domain/incidents.ts; as the case list's overdue filter). `overdue_since` is the day in England they became
+   * overdue: escalations of such a case are recorded against it, as an investigation's are against its due date.
+   */
+  unassignedOverdue(tx: Tx, overdueBefore: Date, orgId?: string) {
+    const since = sql<string>`to_char(((i.reported_at + make_interval(days => ${OVERDUE_AFTER_DAYS})) at time zone 'Europe/London')::date, 'YYYY-MM-DD')`;
+    let q = tx
+      .selectFrom('incidents as i')
+      .leftJoin('case_investigations as ci', (j) => j.onRef('ci.incident_id', '=', 'i.id').onRef('ci.org_id', '=', 'i.org_id'))
+      .select((eb) => [
+        'i.id',
+        'i.org_id',
+        'i.reference',
+        'i.status',
+        'i.category',
+        'i.reported_at',
+        since.as('overdue_since'),
+        eb
+          .selectFrom('case_escalations as e')
+          .select((e) => e.fn.max('e.sent_at').as('last'))
+          .whereRef('e.incident_id', '=', 'i.id')
+          .where(sql<boolean>`e.due_on = ${since}::date`)
+          .as('last_escalated_at'),
+      ])
+      .where('i.status', 'not in', ['closed', 'closed_nfa'])
+      .where('i.investigation_due_on', 'is', null)
+      .where('ci.completed_at', 'is', null)
+      .where('i.reported_at', '<', overdueBefore)
+      .orderBy('i.reported_at')
+      .orderBy('i.reference');
+    if (orgId) q = q.where('i.org_id', '=', orgId);
     return q.limit(2000).execute();
   },
   insertEscalation(tx: Tx, v: { orgId: string; incidentId: string; dueOn: string; recipients: string[] }) {

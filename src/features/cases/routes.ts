@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CATEGORY_DEFINITIONS, formatPence, INCIDENT_CATEGORIES } from '../../domain/incidents.ts';
-import { AppError } from '../../platform/errors.ts';
+import { CATEGORY_DEFINITIONS, formatPence, INCIDENT_CATEGORIES, OVERDUE_AFTER_DAYS } from '../../domain/incidents.ts';
+import { AppError, type FieldError } from '../../platform/errors.ts';
 import { actorOf, formBody, idParam, validatedByService } from '../../platform/forms.ts';
 import { acceptUploads, uploadOf } from '../../platform/uploads.ts';
+import { escapeHtml } from '../../platform/views.ts';
 import { summaryRows, whenText } from '../incidents/present.ts';
 import {
   correction,
@@ -26,7 +27,7 @@ import {
   support,
   triage,
 } from './schema.ts';
-import { type CasesService, MAX_ATTACHMENT_BYTES } from './service.ts';
+import { type CasesService, londonDay, MAX_ATTACHMENT_BYTES } from './service.ts';
 
 /**
  * Case management pages (`/cases/:id`, `/cases/overdue`) and the `/api/v1/cases/...` API. Every form on the case
@@ -199,23 +200,37 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
 
   app.get('/cases/:id/attachments/:attachmentId', hide, async (req, reply) => sendAttachment(req, reply));
 
-  app.get('/cases/overdue', hide, async (req, reply) => {
+  /** The overdue page: investigations past their due date, and (for the security team) cases with none assigned. */
+  async function overduePage(req: FastifyRequest, reply: FastifyReply, form?: { values: Record<string, unknown>; errors: FieldError[] }) {
     const actor = actorOf(req);
-    const [rows, s] = await Promise.all([service.overdue(actor), service.settings(actor)]);
-    return reply.page('cases/views/overdue.njk', {
-      title: 'Overdue investigations',
-      rows: rows.map((r) => [
-        { html: `<a href="/cases/${r.id}">${r.reference}</a>` },
-        { text: r.categoryLabel },
-        { text: r.managerName },
-        { text: r.dueOn },
-        { text: r.lastEscalatedAt ? whenText(r.lastEscalatedAt) : 'Not yet' },
-      ]),
-      settings: s,
-      values: { investigationDays: String(s.investigationDays), escalationRepeatDays: s.escalationRepeatDays ? String(s.escalationRepeatDays) : '' },
-      canManage: actor.kind === 'user' && actor.roles.includes('security_specialist'),
-    });
-  });
+    const [rows, unassigned, s] = await Promise.all([service.overdue(actor), service.unassignedOverdue(actor), service.settings(actor)]);
+    const caseLink = (r: { id: string; reference: string }) => ({ html: `<a href="/cases/${r.id}">${escapeHtml(r.reference)}</a>` });
+    const escalated = (at: Date | null) => ({ text: at ? whenText(at) : 'Not yet' });
+    return reply.page(
+      'cases/views/overdue.njk',
+      {
+        title: 'Overdue investigations',
+        rows: rows.map((r) => [caseLink(r), { text: r.categoryLabel }, { text: r.managerName }, { text: r.dueOn }, escalated(r.lastEscalatedAt)]),
+        unassigned: unassigned.map((r) => [
+          caseLink(r),
+          { text: r.categoryLabel },
+          { text: r.statusLabel },
+          { text: londonDay(r.reportedAt) },
+          escalated(r.lastEscalatedAt),
+        ]),
+        seesUnassigned: service.seesAllCases(actor),
+        overdueDays: OVERDUE_AFTER_DAYS,
+        values: form?.values ?? {
+          investigationDays: String(s.investigationDays),
+          escalationRepeatDays: s.escalationRepeatDays ? String(s.escalationRepeatDays) : '',
+        },
+        errors: form?.errors,
+        canManage: actor?.kind === 'user' && actor.roles.includes('security_specialist'),
+      },
+      form ? 400 : 200,
+    );
+  }
+  app.get('/cases/overdue', hide, overduePage);
   app.post('/cases/settings', hide, async (req, reply) => {
     const body = formBody(req);
     try {
@@ -223,26 +238,8 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
       return reply.redirect('/cases/overdue', 303);
     } catch (err) {
       if (!(err instanceof AppError && err.id === 'validation')) throw err;
-      const actor = actorOf(req);
-      const rows = await service.overdue(actor);
       const { _csrf, ...values } = body;
-      return reply.page(
-        'cases/views/overdue.njk',
-        {
-          title: 'Overdue investigations',
-          rows: rows.map((r) => [
-            { html: `<a href="/cases/${r.id}">${r.reference}</a>` },
-            { text: r.categoryLabel },
-            { text: r.managerName },
-            { text: r.dueOn },
-            { text: '' },
-          ]),
-          values,
-          errors: err.fields,
-          canManage: true,
-        },
-        400,
-      );
+      return overduePage(req, reply, { values, errors: err.fields });
     }
   });
 
@@ -277,6 +274,17 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
     '/api/v1/cases/overdue',
     { schema: { tags, summary: "Manager's investigations past their due date", response: { 200: z.array(anyOut) } } },
     async (req) => service.overdue(actorOf(req)),
+  );
+  api.get(
+    '/api/v1/cases/overdue-unassigned',
+    {
+      schema: {
+        tags,
+        summary: `Open cases with no manager's investigation assigned ${OVERDUE_AFTER_DAYS} days after they were reported (security team and SMD; empty for managers)`,
+        response: { 200: z.array(anyOut) },
+      },
+    },
+    async (req) => service.unassignedOverdue(actorOf(req)),
   );
   api.get('/api/v1/cases/settings', { schema: { tags, summary: 'Case settings of your organisation', response: { 200: anyOut } } }, async (req) =>
     service.settings(actorOf(req)),

@@ -2,7 +2,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, Tx } from '../../db/database.ts';
-import { CATEGORY_DEFINITIONS, canTransition, type IncidentCategory, type IncidentStatus, londonParts, STATUS_LABELS } from '../../domain/incidents.ts';
+import {
+  CATEGORY_DEFINITIONS,
+  canTransition,
+  type IncidentCategory,
+  type IncidentStatus,
+  londonParts,
+  OVERDUE_AFTER_DAYS,
+  STATUS_LABELS,
+  unassignedOverdueBefore,
+} from '../../domain/incidents.ts';
 import { PERSONAL_FIELD_LABELS, PERSONAL_FIELDS, redactIncident } from '../../domain/personal-data.ts';
 import { authorize, can } from '../../platform/access/policy.ts';
 import { type Actor, type Role, systemActor } from '../../platform/access/roles.ts';
@@ -816,6 +825,29 @@ export function casesService(db: Database, deps: CasesDeps) {
       });
     },
 
+    /**
+     * Open cases with no manager's investigation assigned OVERDUE_AFTER_DAYS after they were reported (`002 std
+     * 4.1`), for the security team and the SMD; a manager has none of their own, so none. `overdueSince` is the day
+     * each became overdue.
+     */
+    async unassignedOverdue(actor: Actor | null) {
+      const a = member(actor, 'case.read');
+      if (!seesAll(a)) return [];
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const rows = await repo.unassignedOverdue(tx, unassignedOverdueBefore(new Date()), a.orgId);
+        return rows.map((r) => ({
+          id: r.id,
+          reference: r.reference,
+          status: r.status,
+          statusLabel: STATUS_LABELS[r.status as IncidentStatus],
+          categoryLabel: CATEGORY_DEFINITIONS[r.category as IncidentCategory].label,
+          reportedAt: new Date(r.reported_at as unknown as string),
+          overdueSince: r.overdue_since,
+          lastEscalatedAt: r.last_escalated_at ? new Date(r.last_escalated_at as unknown as string) : null,
+        }));
+      });
+    },
+
     /** The organisation's case settings (days for a manager's investigation; escalation repeat). */
     async settings(actor: Actor | null) {
       const a = member(actor, 'case.read');
@@ -835,18 +867,24 @@ export function casesService(db: Database, deps: CasesDeps) {
       });
     },
 
-    /**
-     * `002 std 4.1` (timely and proportionate): e-mails the assigned manager and the organisation's security
-     * specialists about each manager's investigation past its due date, once per due date (or again every
-     * `escalation_repeat_days` where the organisation set it). `warden start` runs it every hour
-     * (schedule.ts); `warden escalate-overdue` runs it once, from cron say. The e-mail names the case reference
-     * only: no personal data leaves Warden by e-mail. One run at a time across every Warden process: a run that
-     * finds another under way does nothing and answers `busy`, so no one is e-mailed twice. Refused, with nothing
-     * recorded, when e-mail is not set up: the cases would be marked escalated while nobody was told.
-     */
+    /** Whether `actor` sees every case of the organisation (the security team and the SMD), not only those assigned. */
+    seesAllCases(actor: Actor | null) {
+      return actor?.kind === 'user' && actor.orgId !== null && seesAll(actor as Member);
+    },
+
     /** Whether overdue work can be escalated: only when e-mail reaches people (`SMTP_URL` is set). */
     canEscalate: deps.mailer.delivers,
 
+    /**
+     * `002 std 4.1` (timely and proportionate): e-mails the assigned manager and the organisation's security
+     * specialists about each manager's investigation past its due date, once per due date (or again every
+     * `escalation_repeat_days` where the organisation set it), and the security specialists about each open case
+     * with no investigation assigned OVERDUE_AFTER_DAYS after report, likewise. `warden start` runs it every hour
+     * (schedule.ts); `warden escalate-overdue` runs it once, from cron say. The e-mail names the case reference
+     * and the manager only: no personal data of the incident leaves Warden by e-mail. One run at a time across every Warden process: a run that
+     * finds another under way does nothing and answers `busy`, so no one is e-mailed twice. Refused, with nothing
+     * recorded, when e-mail is not set up: the cases would be marked escalated while nobody was told.
+     */
     async escalateOverdue(now: Date = new Date(), actor: Actor = systemActor) {
       if (actor.kind !== 'system') authorize(actor, 'case.manage');
       if (!deps.mailer.delivers) throw conflict('mail', ESCALATION_NEEDS_MAIL);
@@ -855,54 +893,90 @@ export function casesService(db: Database, deps: CasesDeps) {
     },
   };
 
-  /** One escalation run (`escalateOverdue`, under its lock): each case's e-mails, then its record and audit event. */
+  /**
+   * One escalation run (`escalateOverdue`, under its lock): each case's e-mails, then its record and audit event.
+   * Overdue investigations go to the manager and the security specialists; open cases with no investigation
+   * assigned OVERDUE_AFTER_DAYS after report go to the security specialists, whose triage they await.
+   */
   async function escalate(now: Date, actor: Actor) {
-    const today = londonDay(now);
     const due = await inScope(db, { all: true }, async (tx) => {
-      const rows = await repo.overdue(tx, today);
-      const out: { row: (typeof rows)[number]; recipients: string[] }[] = [];
+      const out: { orgId: string; id: string; reference: string; dueOn: string; recipients: string[]; subject: string; lines: string[] }[] = [];
       const specialists = new Map<string, string[]>();
       const settings = new Map<string, number | null>();
-      for (const r of rows) {
-        if (!settings.has(r.org_id)) settings.set(r.org_id, (await repo.settings(tx, r.org_id))?.escalation_repeat_days ?? null);
-        const repeat = settings.get(r.org_id) ?? null;
-        const last = r.last_escalated_at ? new Date(r.last_escalated_at as unknown as string) : null;
-        if (last && (repeat === null || now.getTime() - last.getTime() < repeat * 86_400_000 - 60_000)) continue;
-        if (!specialists.has(r.org_id))
+      /** The organisation's security specialists, when the case was last escalated long enough ago (or never). */
+      const specialistsIfDue = async (orgId: string, lastEscalatedAt: unknown) => {
+        if (!settings.has(orgId)) settings.set(orgId, (await repo.settings(tx, orgId))?.escalation_repeat_days ?? null);
+        const repeat = settings.get(orgId) ?? null;
+        const last = lastEscalatedAt ? new Date(lastEscalatedAt as string) : null;
+        if (last && (repeat === null || now.getTime() - last.getTime() < repeat * 86_400_000 - 60_000)) return null;
+        if (!specialists.has(orgId))
           specialists.set(
-            r.org_id,
-            (await repo.usersWithRole(tx, r.org_id, 'security_specialist')).map((u) => u.email),
+            orgId,
+            (await repo.usersWithRole(tx, orgId, 'security_specialist')).map((u) => u.email),
           );
-        out.push({ row: r, recipients: [...new Set([r.manager_email, ...(specialists.get(r.org_id) ?? [])])] });
+        return specialists.get(orgId) ?? [];
+      };
+      for (const r of await repo.overdue(tx, londonDay(now))) {
+        const team = await specialistsIfDue(r.org_id, r.last_escalated_at);
+        if (!team) continue;
+        out.push({
+          orgId: r.org_id,
+          id: r.id,
+          reference: r.reference,
+          dueOn: r.due_on,
+          recipients: [...new Set([r.manager_email, ...team])],
+          subject: `Overdue investigation: case ${r.reference}`,
+          lines: [
+            `The manager's investigation of case ${r.reference} was due on ${r.due_on} and has not been completed.`,
+            `Manager investigating: ${r.manager_name}.`,
+          ],
+        });
+      }
+      for (const r of await repo.unassignedOverdue(tx, unassignedOverdueBefore(now))) {
+        const team = await specialistsIfDue(r.org_id, r.last_escalated_at);
+        // Nobody to tell: the case stays on the overdue page and in the case list, and is escalated once a
+        // security specialist is appointed.
+        if (!team?.length) continue;
+        out.push({
+          orgId: r.org_id,
+          id: r.id,
+          reference: r.reference,
+          dueOn: r.overdue_since,
+          recipients: team,
+          subject: `Overdue case with no investigation: case ${r.reference}`,
+          lines: [
+            `Case ${r.reference} was reported on ${londonDay(new Date(r.reported_at as unknown as string))} and no manager's investigation has been assigned.`,
+            `Cases open for more than ${OVERDUE_AFTER_DAYS} days without one are overdue: triage it and assign an investigation, or close it.`,
+          ],
+        });
       }
       return out;
     });
     const sent: { reference: string; recipients: string[] }[] = [];
-    for (const { row: r, recipients } of due) {
-      for (const to of recipients)
+    for (const c of due) {
+      for (const to of c.recipients)
         await deps.mailer.send({
           to,
-          subject: `Overdue investigation: case ${r.reference}`,
+          subject: c.subject,
           text: [
-            `The manager's investigation of case ${r.reference} was due on ${r.due_on} and has not been completed.`,
-            `Manager investigating: ${r.manager_name}.`,
+            ...c.lines,
             '',
-            `Open the case: ${deps.baseUrl ?? ''}/cases/${r.id}`,
+            `Open the case: ${deps.baseUrl ?? ''}/cases/${c.id}`,
             '',
             'Investigations should be timely and proportionate (NHS Standard Commissioning Contract security standards, 4.1).',
           ].join('\n'),
         });
-      await inScope(db, { orgId: r.org_id }, async (tx) => {
-        await repo.insertEscalation(tx, { orgId: r.org_id, incidentId: r.id, dueOn: r.due_on, recipients });
+      await inScope(db, { orgId: c.orgId }, async (tx) => {
+        await repo.insertEscalation(tx, { orgId: c.orgId, incidentId: c.id, dueOn: c.dueOn, recipients: c.recipients });
         await audit(tx, actor, {
           action: 'case.escalate_overdue',
-          orgId: r.org_id,
+          orgId: c.orgId,
           objectType: 'incident',
-          objectId: r.id,
-          detail: { reference: r.reference, dueOn: r.due_on, recipients: recipients.length },
+          objectId: c.id,
+          detail: { reference: c.reference, dueOn: c.dueOn, recipients: c.recipients.length },
         });
       });
-      sent.push({ reference: r.reference, recipients });
+      sent.push({ reference: c.reference, recipients: c.recipients });
     }
     return { escalated: sent };
   }

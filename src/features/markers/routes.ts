@@ -4,12 +4,11 @@ import { z } from 'zod';
 import { MARKER_SUBJECT_LABELS, MARKER_SUBJECTS, REVIEW_DECISION_LABELS, REVIEW_DECISIONS } from '../../domain/markers.ts';
 import { can } from '../../platform/access/policy.ts';
 import { actorOf, idParam, submitForm, validatedByService } from '../../platform/forms.ts';
+import { escapeHtml as esc } from '../../platform/views.ts';
 import { markerDetailOut, markerInput, markerListQuery, markerOut, reviewInput } from './schema.ts';
 import type { MarkerOut, MarkersService } from './service.ts';
 
 const DECISION_TEXT: Record<string, string> = { created: 'Placed', kept: 'Kept', varied: 'Varied', removed: 'Removed' };
-
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function subject(m: MarkerOut): string {
   if (m.subjectKind === 'address') return m.address ?? '';

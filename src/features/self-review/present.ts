@@ -3,12 +3,13 @@
  * user-written is escaped here before it becomes markup for the macros' `html` options.
  */
 import type { StandardRating } from '../../domain/rag.ts';
+import { escapeHtml as esc } from '../../platform/views.ts';
 
 export const RATING_TEXT: Record<string, string> = { red: 'Red', amber: 'Amber', green: 'Green', not_applicable: 'Not applicable' };
 const TAG_CLASS: Record<string, string> = { red: 'nhsuk-tag--red', amber: 'nhsuk-tag--orange', green: 'nhsuk-tag--green', not_applicable: 'nhsuk-tag--grey' };
 export const STATUS_TAG: Record<string, string> = { draft: 'nhsuk-tag--blue', signed: 'nhsuk-tag--purple', submitted: 'nhsuk-tag--green' };
 
-export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export { esc };
 
 export const tagHtml = (r: StandardRating | null | undefined) =>
   r ? `<strong class="nhsuk-tag ${TAG_CLASS[r]}">${RATING_TEXT[r]}</strong>` : '<strong class="nhsuk-tag nhsuk-tag--white">Not rated</strong>';

@@ -164,6 +164,7 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'POST /cases/:id/attachments': act('case.manage', { object: true }),
   'GET /cases/:id/attachments/:attachmentId': act('case.read', { object: true }),
   'GET /api/v1/cases/overdue': act('case.read'),
+  'GET /api/v1/cases/overdue-unassigned': act('case.read'),
   'GET /api/v1/cases/settings': act('case.read'),
   'PUT /api/v1/cases/settings': act('case.manage'),
   'GET /api/v1/cases/:id': act('case.read', { object: true }),
