@@ -227,6 +227,13 @@ describe('annual reports (002 std 1.5)', () => {
       [0],
     );
     assert.equal((await later.client.get(`/oversight/annual-reports/${id}`)).statusCode, 404);
+    // The database keeps to the same rule (migration CommissionedFromYear): the 2025/26 report is not visible in
+    // this commissioner's transaction, whatever a query asks for.
+    const visible = await inScope(t.db.app, { orgId: icb.id }, (tx) => tx.selectFrom('annual_reports').select(['org_id', 'year']).execute());
+    assert.deepEqual(visible, []);
+    await t.db.owner.updateTable('commissioning').set({ from_year: 2025 }).where('commissioner_org_id', '=', icb.id).execute();
+    const fromEarlier = await inScope(t.db.app, { orgId: icb.id }, (tx) => tx.selectFrom('annual_reports').select(['org_id', 'year']).execute());
+    assert.deepEqual(fromEarlier, [{ org_id: org.id, year: 2025 }], 'visible once the link covers 2025');
   });
 
   test('warden annual-reports list --org CODE', async () => {

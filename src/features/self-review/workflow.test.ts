@@ -266,7 +266,13 @@ describe('drafts are invisible outside the organisation (issue 5 "done when")', 
     assert.ok(!o.groups.some((g) => g.rows.some((r) => r.organisation.name === 'Late Community Trust')));
     assert.ok(!o.notSubmitted.some((p) => p.name === 'Late Community Trust'), 'not expected from a provider before its commissioning began');
     const national = await service.oversight(assessor.actor, { year: 2026 });
-    assert.ok(national.groups.some((g) => g.rows.some((r) => r.organisation.name === 'Late Community Trust')));
+    assert.ok(national.groups.some((g) => g.rows.some((r) => r.organisation.name === 'Late Community Trust'))); // The database keeps to the same rule (migration CommissionedFromYear): in the commissioner's transaction the
+    // 2026 version is not there to read, whatever a query asks for.
+    const lateVersions = () =>
+      inScope(db.app, { orgId: icb.id }, (tx) => tx.selectFrom('self_review_versions').select('year').where('org_id', '=', late.id).execute());
+    assert.deepEqual(await lateVersions(), []);
+    await db.owner.updateTable('commissioning').set({ from_year: 2026 }).where('provider_org_id', '=', late.id).execute();
+    assert.deepEqual(await lateVersions(), [{ year: 2026 }], 'readable once the link covers 2026');
   });
 });
 
