@@ -101,12 +101,22 @@ test('a nurse reports a physical assault, the LSMS triages it and records a caut
   await lsmsPage.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
   await lsmsPage.getByRole('cell', { name: 'incident.read_personal' }).first().waitFor();
   await checkA11y(lsmsPage);
-  // overdue work: the investigations past their due date, and the way to the cases overdue by age (002 std 4.1)
+  // overdue work (002 std 4.1): the investigations past their due date, and a case nobody has assigned an
+  // investigation 40 days after it was reported, listed and in the case list's overdue cases
+  const forgotten = await incident(h.db.owner, {
+    orgId: org.id,
+    siteId: ward.id,
+    reportedBy: nurse.id,
+    occurredAt: new Date(Date.now() - 41 * 86_400_000),
+    reportedAt: new Date(Date.now() - 40 * 86_400_000),
+  });
   await lsmsPage.goto('/cases/overdue');
   await lsmsPage.getByRole('heading', { level: 1, name: 'Overdue investigations' }).waitFor();
+  await lsmsPage.getByRole('table', { name: 'Cases with no investigation assigned' }).getByRole('link', { name: forgotten.reference }).waitFor();
   await checkA11y(lsmsPage);
   await lsmsPage.getByRole('link', { name: "case list's overdue cases" }).click();
   await lsmsPage.getByRole('heading', { level: 1, name: 'Cases' }).waitFor();
+  await lsmsPage.getByRole('link', { name: forgotten.reference }).waitFor();
   await checkA11y(lsmsPage);
 
   // ---- the nurse sees what happened to the report ----
