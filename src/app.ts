@@ -44,7 +44,7 @@ import { userRoutes } from './features/users/routes.ts';
 import type { UsersService } from './features/users/service.ts';
 import { enforceRouteAccess } from './platform/access/enforce.ts';
 import { audit } from './platform/audit.ts';
-import { isApi, registerErrorHandling, registerPages } from './platform/http.ts';
+import { BODY_LIMIT_BYTES, isApi, registerErrorHandling, registerPages } from './platform/http.ts';
 import { describeRoute, finishDocument, securitySchemes } from './platform/openapi.ts';
 import { registerSecurityHeaders } from './platform/security-headers.ts';
 import { nhsukStylesheet } from './platform/stylesheet.ts';
@@ -109,7 +109,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
     },
-    bodyLimit: 1_048_576,
+    bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
   });
   if (options.onRoute) app.addHook('onRoute', options.onRoute);

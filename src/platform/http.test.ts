@@ -9,6 +9,7 @@ import { openDatabase } from '../db/database.ts';
 import { createServices } from '../services.ts';
 import { ROUTE_ACCESS } from './access/routes.ts';
 import { invalid } from './errors.ts';
+import { BODY_LIMIT_BYTES } from './http.ts';
 import { nulField } from './validation.ts';
 
 const t = await testApp();
@@ -231,6 +232,23 @@ describe('a NUL character anywhere in a request is refused before any handler (P
     const res = await client.get('/api/v1/cases?q=%00');
     assert.equal(res.statusCode, 400, res.body);
     assert.deepEqual(res.json().errors, [{ field: 'q', message: NUL_MESSAGE('q') }]);
+  });
+
+  test('a body over 1 MB: 413 problem details on the API and the "too large" page for a form, nothing written', async () => {
+    const { client } = await signedIn(t, [[null, 'administrator']]);
+    const code = `L${Date.now().toString(36).slice(-3).toUpperCase()}`;
+    const huge = 'x'.repeat(BODY_LIMIT_BYTES + 1);
+    const api = await client.json('POST', '/api/v1/organisations', { name: huge, code, type: 'acute' });
+    assert.equal(api.statusCode, 413, api.body.slice(0, 300));
+    assert.match(api.headers['content-type'] as string, /^application\/problem\+json/);
+    assert.equal(api.json().title, 'Request too large');
+    assert.match(api.json().detail, /1 MB.*Nothing was saved/);
+    const form = await client.post('/organisations', { name: huge, code, type: 'acute' });
+    assert.equal(form.statusCode, 413);
+    assert.match(form.headers['content-type'] as string, /^text\/html/);
+    assert.match(form.body, /What you sent is too large/);
+    assert.match(form.body, /Nothing has been saved/);
+    assert.deepEqual(await t.db.owner.selectFrom('organisations').select('id').where('code', '=', code).execute(), []);
   });
 
   test('a form post: the 400 page names the field, and nothing is written', async () => {

@@ -21,6 +21,12 @@ declare module 'fastify' {
 /** API requests get JSON problem details; everything else gets HTML pages. */
 export const isApi = (req: FastifyRequest) => req.url.startsWith('/api/');
 
+/**
+ * The largest form or JSON body Warden reads (Fastify's `bodyLimit`, src/app.ts). Far beyond any form's longest
+ * answers; files have their own limits, checked by the upload routes with a message of their own.
+ */
+export const BODY_LIMIT_BYTES = 1_048_576;
+
 type NavItem = { href: string; text: string; current?: boolean };
 
 function navigation(req: FastifyRequest): NavItem[] {
@@ -97,6 +103,10 @@ const PAGE_TEXT: Record<number, { heading: string; paragraphs: string[] }> = {
     heading: 'Page not found',
     paragraphs: ['If you typed the web address, check it is correct.', 'If you pasted the web address, check you copied the entire address.'],
   },
+  413: {
+    heading: 'What you sent is too large',
+    paragraphs: ['Nothing has been saved. Go back, shorten your answers (or send a smaller file) and try again.'],
+  },
   429: { heading: 'Too many attempts', paragraphs: ['Wait a few minutes and try again.'] },
   500: {
     heading: 'Sorry, there is a problem with the service',
@@ -158,6 +168,13 @@ export function registerErrorHandling(app: FastifyInstance, onDenied: (req: Fast
         field: (v.instancePath || '/').slice(1).replace(/\//g, '.') || 'body',
         message: v.message ?? 'Invalid value',
       }));
+    } else if (error.statusCode === 413) {
+      // A body over BODY_LIMIT_BYTES, or an upload with more parts than its route reads: refused before any
+      // handler, so nothing was written.
+      status = 413;
+      id = 'too_large';
+      title = 'Request too large';
+      detail = `What was sent is larger than Warden accepts (${BODY_LIMIT_BYTES / 1_048_576} MB for a form or JSON body). Nothing was saved.`;
     } else if (error.statusCode === 429) {
       status = 429;
       id = 'too_many_requests';

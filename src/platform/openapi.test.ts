@@ -137,13 +137,20 @@ describe('OpenAPI document: security, errors and uploads (issue 4 item 15)', () 
     }
   });
 
-  test('every operation documents its problem-details errors: 400, 401, 403; 404 with a path id; 409 on writes', async () => {
+  test('every operation documents its problem-details errors: 400, 401, 403; 404 with a path id; 409 on writes; 413 on writes with a body', async () => {
     const doc = await fetchDocument();
     const problem = doc.components.schemas.Problem as Schema;
     assert.deepEqual(problem.required, ['type', 'title', 'status', 'detail', 'instance', 'requestId']);
     assert.ok(problem.properties?.errors, 'field errors are described');
     for (const [name, method, path, op] of operations(doc)) {
-      const expected = ['400', '401', '403', ...(path.includes('{') ? ['404'] : []), ...(WRITE_METHODS.has(method) ? ['409'] : [])];
+      const expected = [
+        '400',
+        '401',
+        '403',
+        ...(path.includes('{') ? ['404'] : []),
+        ...(WRITE_METHODS.has(method) ? ['409'] : []),
+        ...(WRITE_METHODS.has(method) && method !== 'delete' ? ['413'] : []),
+      ];
       for (const status of expected) {
         const response = deref<Response>(doc, op.responses[status] as Response);
         assert.ok(response?.description, `${name} documents ${status}`);
@@ -196,7 +203,8 @@ describe('OpenAPI additions for a route (platform/openapi.ts)', () => {
     const schema = describeRoute('/api/v1/things/:id', 'POST', { consumes: ['multipart/form-data'] }, { rateLimit: { max: 5 } }, limited);
     assert.deepEqual([...limited], ['post /api/v1/things/{id}']);
     assert.deepEqual((schema as unknown as { body: { required: string[] } }).body.required, ['file']);
-    assert.deepEqual(errorStatuses('post', '/api/v1/things/{id}', true), ['400', '401', '403', '404', '409', '429']);
+    assert.deepEqual(errorStatuses('post', '/api/v1/things/{id}', true), ['400', '401', '403', '404', '409', '413', '429']);
+    assert.deepEqual(errorStatuses('delete', '/api/v1/things/{id}', false), ['400', '401', '403', '404', '409'], 'no body, so never too large');
     assert.deepEqual(errorStatuses('get', '/api/v1/things', false), ['400', '401', '403']);
     const doc = finishDocument({ paths: { '/api/v1/things/{id}': { post: { responses: { '201': {} } as Record<string, unknown> } } } }, limited);
     assert.deepEqual(doc.paths['/api/v1/things/{id}']?.post?.responses['429'], { $ref: '#/components/responses/TooManyRequests' });

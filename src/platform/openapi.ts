@@ -65,16 +65,21 @@ export const ERROR_RESPONSES = {
   '403': ['Forbidden', 'The role does not allow this, the record is outside your organisation, or (session only) the CSRF header is missing.'],
   '404': ['NotFound', 'There is no such resource, or it is not one you may see.'],
   '409': ['Conflict', 'The resource’s state does not allow this (for example, a closed case) or it changed meanwhile.'],
+  '413': ['TooLarge', 'The body is larger than Warden accepts (1 MB for JSON). Nothing was written.'],
   '429': ['TooManyRequests', 'Too many requests: wait a few minutes and try again.'],
 } as const;
 
 export type ErrorStatus = keyof typeof ERROR_RESPONSES;
 
-/** The errors an operation can give: all can refuse input or access; only paths with ids can miss; only writes can conflict. */
+/**
+ * The errors an operation can give: all can refuse input or access; only paths with ids can miss; only writes can
+ * conflict; only writes with a body can be too large.
+ */
 export function errorStatuses(method: string, path: string, rateLimited: boolean): ErrorStatus[] {
   const out: ErrorStatus[] = ['400', '401', '403'];
   if (path.includes('{')) out.push('404');
   if (WRITES.has(method)) out.push('409');
+  if (method !== 'delete' && WRITES.has(method)) out.push('413');
   if (rateLimited) out.push('429');
   return out;
 }
