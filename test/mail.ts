@@ -9,10 +9,13 @@ export type MailSink = {
   url: string;
   /** Every message received so far, parsed, in order of arrival. */
   messages: ReceivedMail[];
-  /** Resolves with the first message to `to` (after the `skip` earlier ones), waiting up to `timeoutMs`. */
-  waitFor(to: string, options?: { skip?: number; timeoutMs?: number }): Promise<ReceivedMail>;
-  /** Messages to `to`. */
-  to(address: string): ReceivedMail[];
+  /**
+   * Resolves with the first message to `to` (after the `skip` earlier ones), waiting up to `timeoutMs`; with
+   * `subject`, only messages whose subject matches count.
+   */
+  waitFor(to: string, options?: { skip?: number; timeoutMs?: number; subject?: RegExp }): Promise<ReceivedMail>;
+  /** Messages to `to` (whose subject matches `subject`, when given). */
+  to(address: string, subject?: RegExp): ReceivedMail[];
 };
 
 /**
@@ -43,7 +46,7 @@ export async function mailSink(): Promise<MailSink> {
   const address = server.server.address();
   if (!address || typeof address === 'string') throw new Error('the SMTP sink has no port');
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const to = (a: string) => messages.filter((m) => m.to.includes(a.toLowerCase()));
+  const to = (a: string, subject?: RegExp) => messages.filter((m) => m.to.includes(a.toLowerCase()) && (!subject || subject.test(m.subject)));
   return {
     url: `smtp://127.0.0.1:${address.port}`,
     messages,
@@ -51,7 +54,7 @@ export async function mailSink(): Promise<MailSink> {
     async waitFor(address, options = {}) {
       const deadline = Date.now() + (options.timeoutMs ?? 5000);
       for (;;) {
-        const found = to(address)[options.skip ?? 0];
+        const found = to(address, options.subject)[options.skip ?? 0];
         if (found) return found;
         if (Date.now() > deadline) throw new Error(`no e-mail to ${address} arrived within ${options.timeoutMs ?? 5000} ms`);
         await new Promise((r) => setTimeout(r, 20));

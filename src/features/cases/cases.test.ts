@@ -9,12 +9,12 @@ import { type Client, signedIn, testApp } from '../../../test/app.ts';
 import { incident, organisation, user } from '../../../test/factories.ts';
 import { mailSink } from '../../../test/mail.ts';
 import { main } from '../../cli.ts';
-import { systemActor } from '../../platform/access/roles.ts';
+import { type Actor, systemActor } from '../../platform/access/roles.ts';
 import { LOCKS } from '../../platform/locks.ts';
 import { createMailer } from '../../platform/mail.ts';
 import { createServices } from '../../services.ts';
 import { startEscalationSchedule } from './schedule.ts';
-import { londonDay } from './service.ts';
+import { casesService, londonDay } from './service.ts';
 
 const sink = await mailSink();
 const dataDir = await mkdtemp(join(tmpdir(), 'warden-cases-'));
@@ -46,6 +46,8 @@ const auditCount = async (action: string, objectId: string) =>
         .executeTakeFirstOrThrow()
     ).n,
   );
+/** The subject of an overdue escalation e-mail (managers also get one when an investigation is assigned). */
+const OVERDUE = /^Overdue/;
 const row = (id: string) => db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 /** An organisation with its security specialist, SMD, two managers and a reporter, and one reported case. */
@@ -585,7 +587,7 @@ describe('overdue escalation', () => {
     const first = await t.services.cases.escalateOverdue(new Date(), systemActor);
     const mine = first.escalated.find((e) => e.reference === w.c.reference);
     assert.ok(mine);
-    const toManager = await sink.waitFor(w.manager.user.email);
+    const toManager = await sink.waitFor(w.manager.user.email, { subject: OVERDUE });
     assert.match(toManager.subject, new RegExp(w.c.reference));
     assert.doesNotMatch(toManager.text, /Pat Example|ward clerk/);
     await sink.waitFor(w.specialist.user.email);
@@ -594,7 +596,7 @@ describe('overdue escalation', () => {
       second.escalated.find((e) => e.reference === w.c.reference),
       undefined,
     );
-    assert.equal(sink.to(w.manager.user.email).length, 1);
+    assert.equal(sink.to(w.manager.user.email, OVERDUE).length, 1);
     assert.equal(await auditCount('case.escalate_overdue', w.c.id), 1);
 
     // with a repeat interval set, it is sent again once the interval has passed
@@ -606,7 +608,7 @@ describe('overdue escalation', () => {
     );
     const later = await t.services.cases.escalateOverdue(new Date(Date.now() + 4 * 86_400_000), systemActor);
     assert.ok(later.escalated.find((e) => e.reference === w.c.reference));
-    await sink.waitFor(w.manager.user.email, { skip: 1 });
+    await sink.waitFor(w.manager.user.email, { skip: 1, subject: OVERDUE });
   });
 
   test('runs at the same time (two Warden processes, or the hourly run and cron) e-mail each person once', async () => {
@@ -615,7 +617,7 @@ describe('overdue escalation', () => {
     await db.updateTable('case_investigations').set({ due_on: '2026-01-01' }).where('incident_id', '=', w.c.id).execute();
     const runs = await Promise.all([1, 2, 3].map(() => t.services.cases.escalateOverdue(new Date(), systemActor)));
     assert.equal(runs.flatMap((r) => r.escalated).filter((e) => e.reference === w.c.reference).length, 1);
-    assert.equal(sink.to(w.manager.user.email).length, 1);
+    assert.equal(sink.to(w.manager.user.email, OVERDUE).length, 1);
     assert.equal(sink.to(w.specialist.user.email).length, 1);
     assert.equal(await auditCount('case.escalate_overdue', w.c.id), 1);
   });
@@ -630,7 +632,7 @@ describe('overdue escalation', () => {
       await other.query('SELECT pg_advisory_lock($1)', [LOCKS.escalateOverdue]);
       const blocked = await t.services.cases.escalateOverdue(new Date(), systemActor);
       assert.deepEqual(blocked, { escalated: [], busy: true });
-      assert.equal(sink.to(w.manager.user.email).length, 0);
+      assert.equal(sink.to(w.manager.user.email, OVERDUE).length, 0);
       await other.query('SELECT pg_advisory_unlock($1)', [LOCKS.escalateOverdue]);
       const after = await t.services.cases.escalateOverdue(new Date(), systemActor);
       assert.equal(after.busy, false);
@@ -652,7 +654,7 @@ describe('overdue escalation', () => {
     try {
       const result = await firstRun;
       assert.ok(result.escalated.some((e) => e.reference === w.c.reference));
-      await sink.waitFor(w.manager.user.email);
+      await sink.waitFor(w.manager.user.email, { subject: OVERDUE });
       await sink.waitFor(w.specialist.user.email);
     } finally {
       await stop();
@@ -700,7 +702,7 @@ test('`warden escalate-overdue` (run by cron) e-mails about overdue investigatio
   });
   assert.equal(code, 0);
   assert.match(out, new RegExp(`escalated ${w.c.reference} to 2 recipient`));
-  await sink.waitFor(w.manager.user.email);
+  await sink.waitFor(w.manager.user.email, { subject: OVERDUE });
   await sink.waitFor(w.specialist.user.email);
 });
 
@@ -724,7 +726,7 @@ test('`warden escalate-overdue` without SMTP_URL refuses and records nothing, so
   const sent = await run({ SMTP_URL: sink.url });
   assert.equal(sent.code, 0);
   assert.match(sent.out, new RegExp(`escalated ${w.c.reference} to 2 recipient`));
-  await sink.waitFor(w.manager.user.email);
+  await sink.waitFor(w.manager.user.email, { subject: OVERDUE });
 });
 
 test('the service itself refuses to escalate when e-mail only reaches the log, and records nothing', async () => {
@@ -1036,6 +1038,63 @@ test('003 §2.2.3.7: the case page shows the LSMS that a report was late, and wh
   assert.match(page.body, /Reported late/);
   assert.match(page.body, /Yes: Submitted 3 days after the incident/);
   assert.match((await w.specialist.client.get(`/cases/${w.c.id}`)).body, /Reported late[\s\S]{0,200}No/);
+});
+
+describe('the manager is e-mailed about the investigation asked of them (003 §2.3.1, §7.5.4)', () => {
+  const ASSIGNED = /^Investigation assigned to you/;
+  test('when asked to investigate, when the due date moves, and when it is given to another manager; never for a refused or unchanged triage', async () => {
+    const w = await world();
+    await triaged(w);
+    const assigned = await sink.waitFor(w.manager.user.email, { subject: ASSIGNED });
+    const due = (await row(w.c.id)).investigation_due_on as string;
+    assert.match(assigned.subject, new RegExp(w.c.reference));
+    assert.match(assigned.text, new RegExp(`\\(physical assault\\), due on ${due}\\.`));
+    assert.match(assigned.text, new RegExp(`/cases/${w.c.id}$`, 'm'), 'a link to the case');
+    assert.doesNotMatch(assigned.text, /Pat Example|ward clerk|shouted/, 'no personal data or narrative by e-mail');
+    assert.equal(sink.to(w.otherManager.user.email).length, 0);
+
+    const triage = (over: Record<string, unknown>) => w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/triage`, triageBody(w, over));
+    assert.equal((await triage({ severity: 'high' })).statusCode, 200, 'only the severity changes');
+    const later = londonDay(new Date(), 30);
+    assert.equal((await triage({ dueOn: later })).statusCode, 400, 'a new due date needs a reason');
+    assert.equal(sink.to(w.manager.user.email).length, 1, 'nothing sent for an unchanged assignment or a refused triage');
+
+    assert.equal((await triage({ dueOn: later, assignmentReason: 'Waiting for the CCTV' })).statusCode, 200);
+    const moved = await sink.waitFor(w.manager.user.email, { subject: /^Investigation due date changed/ });
+    assert.match(moved.text, new RegExp(`now due on ${later}, not ${due}`));
+
+    assert.equal((await triage({ managerId: w.otherManager.user.id, dueOn: later, assignmentReason: 'On leave' })).statusCode, 200);
+    const handedOver = await sink.waitFor(w.otherManager.user.email, { subject: ASSIGNED });
+    assert.match(handedOver.text, new RegExp(`due on ${later}`));
+    const released = await sink.waitFor(w.manager.user.email, { subject: /^Investigation given to another manager/ });
+    assert.match(released.text, /You no longer need to carry it out/);
+    assert.doesNotMatch(released.text, /On leave/, 'the reason stays in Warden');
+    assert.equal(sink.to(w.manager.user.email).length, 3);
+  });
+
+  test('a failure to send is logged and the triage still stands', async () => {
+    const w = await world();
+    const lines: string[] = [];
+    const service = casesService(t.db.app, {
+      mailer: createMailer({ smtpUrl: 'smtp://127.0.0.1:9' }),
+      attachmentsDir: join(dataDir, 'attachments'),
+      log: (line) => lines.push(line),
+    });
+    const actor: Actor = {
+      kind: 'user',
+      userId: w.specialist.user.id,
+      name: w.specialist.user.name,
+      email: w.specialist.user.email,
+      orgId: w.org.id,
+      roles: ['security_specialist'],
+      globalRoles: [],
+    };
+    const result = await service.triage(actor, w.c.id, triageBody(w));
+    assert.equal((await row(w.c.id)).assigned_manager_id, w.manager.user.id);
+    assert.equal(result.dueOn, (await row(w.c.id)).investigation_due_on);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0] as string, new RegExp(`could not send "Investigation assigned to you: case ${w.c.reference}" to ${w.manager.user.email}`));
+  });
 });
 
 describe('re-triage keeps the earlier assignment (issue 4 items 5, 6)', () => {

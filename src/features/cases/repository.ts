@@ -45,6 +45,10 @@ export const casesRepository = {
     if (!ids.length) return Promise.resolve([] as { id: string; name: string }[]);
     return tx.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).execute();
   },
+  /** The e-mail address of an active user, or undefined. */
+  async activeEmail(tx: Tx, id: string) {
+    return (await tx.selectFrom('users').select('email').where('id', '=', id).where('is_active', '=', true).executeTakeFirst())?.email;
+  },
   events(tx: Tx, orgId: string, id: string) {
     return tx.selectFrom('incident_events').selectAll().where('org_id', '=', orgId).where('incident_id', '=', id).orderBy('at').execute();
   },

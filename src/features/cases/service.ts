@@ -79,7 +79,16 @@ const CLOSED: IncidentStatus[] = ['closed', 'closed_nfa'];
 export const ESCALATION_NEEDS_MAIL =
   'SMTP_URL is not set, so the e-mails could not be sent: nothing was escalated. Set SMTP_URL (and MAIL_FROM) and run it again.';
 
-export type CasesDeps = { mailer: Mailer; attachmentsDir: string; baseUrl?: string };
+export type CasesDeps = {
+  mailer: Mailer;
+  attachmentsDir: string;
+  baseUrl?: string;
+  /** Where a failure to send an e-mail is written (stderr when not given). */
+  log?: (line: string) => void;
+};
+
+/** An e-mail about a case, sent once the change that prompted it has committed. */
+type CaseNotice = { to: string; subject: string; lines: string[] };
 
 /** Why a write to a closed case is refused: reopening (closed → under investigation, with a reason) exists. */
 export const CLOSED_CASE = 'This case is closed. Reopen it first (change its status to under investigation, with the reason) to change it.';
@@ -113,6 +122,7 @@ function snapshot(row: Record<string, unknown>) {
  * and so is every read of a case's personal data.
  */
 export function casesService(db: Database, deps: CasesDeps) {
+  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const member = (actor: Actor | null, action: 'case.read' | 'case.manage' | 'case.investigate'): Member => {
     const a = authorize(actor, action, actor?.kind === 'user' ? actor.orgId : undefined);
     if (a.kind !== 'user' || !a.orgId) throw forbidden('Cases are handled by a person acting for an organisation.');
@@ -431,8 +441,14 @@ export function casesService(db: Database, deps: CasesDeps) {
      * anything recorded) in case_investigation_history and adds a status-history entry. A completed investigation
      * is not handed over as it stands: a changed assignment starts a new investigation, the completed one kept.
      */
+    /**
+     * Triage: the type confirmed or changed (with a reason), the severity, and the manager's investigation with its
+     * due date. The manager is e-mailed when asked to investigate (003 §2.3.1, §7.5.4: managers see that an
+     * investigation is completed), and again if the due date changes; a manager replaced is told they no longer
+     * need to. The e-mails go once the triage has committed, and name the case, never its personal data.
+     */
     async triage(actor: Actor | null, id: string, raw: unknown) {
-      return manage(actor, id, async (tx, a, row) => {
+      const { dueOn, notices } = await manage(actor, id, async (tx, a, row) => {
         const input = parse(triage, raw);
         const problems: FieldError[] = [];
         if (CLOSED.includes(row.status as IncidentStatus)) problems.push({ field: 'category', message: 'Reopen the case before triaging it again' });
@@ -519,8 +535,38 @@ export function casesService(db: Database, deps: CasesDeps) {
               }
             : {}),
         });
-        return { dueOn };
+        const email = (userId: string) => managers.find((m) => m.id === userId)?.email;
+        const notices: CaseNotice[] = [];
+        const kind = CATEGORY_DEFINITIONS[input.category].label.toLowerCase();
+        const assigned = email(input.managerId);
+        // a new investigation: the first, one given to another manager, or a new one after a completed one
+        if (assigned && (!inv || reassigned || (redated && inv.completed_at)))
+          notices.push({
+            to: assigned,
+            subject: `Investigation assigned to you: case ${row.reference}`,
+            lines: [
+              `You have been asked to carry out the manager's investigation of case ${row.reference} (${kind}), due on ${dueOn}.`,
+              'Record your findings, contributing factors, actions taken and the welfare support given on the case page.',
+            ],
+          });
+        else if (assigned && redated)
+          notices.push({
+            to: assigned,
+            subject: `Investigation due date changed: case ${row.reference}`,
+            lines: [`The manager's investigation of case ${row.reference} (${kind}) you are carrying out is now due on ${dueOn}, not ${inv?.due_on}.`],
+          });
+        // the manager replaced, unless their investigation was complete (a new one starts; theirs is kept)
+        const replaced = inv && reassigned && !inv.completed_at ? await repo.activeEmail(tx, inv.manager_id) : undefined;
+        if (replaced)
+          notices.push({
+            to: replaced,
+            subject: `Investigation given to another manager: case ${row.reference}`,
+            lines: [`The manager's investigation of case ${row.reference} (${kind}) has been given to another manager. You no longer need to carry it out.`],
+          });
+        return { dueOn, notices };
       });
+      for (const n of notices) await notify(n, id);
+      return { dueOn };
     },
 
     /** Corrects the narrative: the report as it was is kept as a version, with who, when and why. */
@@ -892,6 +938,17 @@ export function casesService(db: Database, deps: CasesDeps) {
       return run.ran ? { ...run.value, busy: false } : { escalated: [], busy: true };
     },
   };
+
+  /**
+   * Sends a case's e-mail (after its change committed). A failure to send is logged, not thrown: the change stands,
+   * and the case is on the manager's list and, once overdue, escalated.
+   */
+  async function notify(n: CaseNotice, caseId: string) {
+    const text = [...n.lines, '', `Open the case: ${deps.baseUrl ?? ''}/cases/${caseId}`].join('\n');
+    await deps.mailer
+      .send({ to: n.to, subject: n.subject, text })
+      .catch((err: Error) => log(`Warden could not send "${n.subject}" to ${n.to}: ${err.message}`));
+  }
 
   /**
    * One escalation run (`escalateOverdue`, under its lock): each case's e-mails, then its record and audit event.
