@@ -12,6 +12,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { createApp, type Services } from '../src/app.ts';
+import { createMailer } from '../src/platform/mail.ts';
 import { createServices } from '../src/services.ts';
 import { type TestDatabase, testDatabase } from '../test/db.ts';
 
@@ -68,7 +69,12 @@ function watch(page: Page) {
  */
 export async function startHarness(options: { config?: Partial<Parameters<typeof createServices>[1]> } = {}): Promise<Harness> {
   const db = await testDatabase();
-  const services = createServices(db.app, { sessionIdleMinutes: 60, sessionMaxHours: 12, ...options.config });
+  // Without an SMTP sink, e-mails are not delivered and written nowhere (not to the test output).
+  const services = createServices(
+    db.app,
+    { sessionIdleMinutes: 60, sessionMaxHours: 12, ...options.config },
+    { mailer: options.config?.smtpUrl ? undefined : createMailer({}, () => {}) },
+  );
   const app = await createApp(services, {
     config: { secureCookies: false, logLevel: 'silent', baseUrl: 'http://127.0.0.1' },
     logger: false,

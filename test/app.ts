@@ -2,7 +2,7 @@ import { after } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { cookieNames, createApp, type Services } from '../src/app.ts';
 import type { Role } from '../src/platform/access/roles.ts';
-import type { Mailer } from '../src/platform/mail.ts';
+import { createMailer, type Mailer } from '../src/platform/mail.ts';
 import { createServices } from '../src/services.ts';
 import { type TestDatabase, testDatabase } from './db.ts';
 import { organisation, session, user } from './factories.ts';
@@ -15,7 +15,9 @@ export async function testApp(options: { demo?: boolean; mailer?: Mailer; config
   const services = createServices(
     db.app,
     { sessionIdleMinutes: 60, sessionMaxHours: 12, baseUrl: 'http://localhost', ...options.config },
-    { mailer: options.mailer },
+    // Without a sink, e-mails are not delivered and written nowhere (not to the test output); tests that read
+    // e-mail pass a test/mail.ts sink.
+    { mailer: options.mailer ?? createMailer({}, () => {}) },
   );
   const app = await createApp(services, {
     config: { secureCookies: false, logLevel: 'silent', baseUrl: 'http://localhost' },
