@@ -556,6 +556,32 @@ describe('overdue escalation', () => {
     await sink.waitFor(w.specialist.user.email, { skip: 1 });
   });
 
+  test('several unassigned cases of an organisation go to each specialist in one e-mail, each case recorded', async () => {
+    const w = await world();
+    const second = await signedIn(t, [[w.org.id, 'security_specialist']]);
+    await reportedDaysAgo(w, 35);
+    const more = [
+      await incident(db, { orgId: w.org.id, reportedBy: w.reporter.user.id, reportedAt: new Date(Date.now() - 40 * 86_400_000) }),
+      await incident(db, { orgId: w.org.id, reportedBy: w.reporter.user.id, reportedAt: new Date(Date.now() - 50 * 86_400_000) }),
+    ];
+    const run = await t.services.cases.escalateOverdue(new Date(), systemActor);
+    const cases = [w.c, ...more];
+    for (const c of cases)
+      assert.deepEqual(
+        run.escalated.find((e) => e.reference === c.reference)?.recipients.sort(),
+        [w.specialist.user.email, second.user.email].sort(),
+        `${c.reference} escalated to both specialists`,
+      );
+    for (const person of [w.specialist, second]) {
+      const mail = await sink.waitFor(person.user.email);
+      assert.equal(mail.subject, '3 overdue cases with no investigation');
+      for (const c of cases) assert.match(mail.text, new RegExp(`- Case ${c.reference}, reported on \\d{4}-\\d{2}-\\d{2}: \\S*/cases/${c.id}`));
+      assert.match(mail.text, /\/cases\/overdue$/m, 'a link to the overdue page');
+      assert.equal(sink.to(person.user.email).length, 1, 'one e-mail, not one per case');
+    }
+    for (const c of cases) assert.equal(await auditCount('case.escalate_overdue', c.id), 1);
+  });
+
   test('an organisation with no security specialist: the unassigned case is not marked escalated, so it is once one is appointed', async () => {
     const org = await organisation(db);
     const reporter = await user(db, { roles: [[org.id, 'reporter']] });

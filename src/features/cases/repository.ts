@@ -220,11 +220,6 @@ export const casesRepository = {
   },
 
   /**
-   * Open manager's investigations past their due date (before `today`, `YYYY-MM-DD`), with the last escalation
-   * sent for the current due date. `orgId` limits to one organisation; without it, every organisation (the
-   * escalation run, in a deployment-wide transaction).
-   */
-  /**
    * How timely manager's investigations were in a financial year (`from`–`to`, London dates), for the self review's
    * suggestion for 002 std 4.1: incidents reported in the year; investigations due in the year that are either
    * completed or past their due date by `today`; and how many of those were completed by their due date.
@@ -250,7 +245,12 @@ export const casesRepository = {
       .executeTakeFirstOrThrow();
     return { reported: Number(reported.n), due: Number(due.due), onTime: Number(due.on_time) };
   },
-  overdue(tx: Tx, today: string, orgId?: string, managerId?: string) {
+  /**
+   * Open manager's investigations past their due date (before `today`, `YYYY-MM-DD`), with the last escalation
+   * sent for the current due date. `orgId` limits to one organisation; without it, every organisation (the
+   * escalation run, in a deployment-wide transaction, with no `limit`).
+   */
+  overdue(tx: Tx, today: string, orgId?: string, managerId?: string, limit: number | null = 2000) {
     let q = tx
       .selectFrom('case_investigations as ci')
       .innerJoin('incidents as i', 'i.id', 'ci.incident_id')
@@ -280,14 +280,14 @@ export const casesRepository = {
       .orderBy('i.reference');
     if (orgId) q = q.where('i.org_id', '=', orgId);
     if (managerId) q = q.where('ci.manager_id', '=', managerId);
-    return q.limit(2000).execute();
+    return (limit === null ? q : q.limit(limit)).execute();
   },
   /**
    * Open cases with no manager's investigation assigned, reported before `overdueBefore` (OVERDUE_AFTER_DAYS,
    * domain/incidents.ts; as the case list's overdue filter). `overdue_since` is the day in England they became
    * overdue: escalations of such a case are recorded against it, as an investigation's are against its due date.
    */
-  unassignedOverdue(tx: Tx, overdueBefore: Date, orgId?: string) {
+  unassignedOverdue(tx: Tx, overdueBefore: Date, orgId?: string, limit: number | null = 2000) {
     const since = sql<string>`to_char(((i.reported_at + make_interval(days => ${OVERDUE_AFTER_DAYS})) at time zone 'Europe/London')::date, 'YYYY-MM-DD')`;
     let q = tx
       .selectFrom('incidents as i')
@@ -314,7 +314,7 @@ export const casesRepository = {
       .orderBy('i.reported_at')
       .orderBy('i.reference');
     if (orgId) q = q.where('i.org_id', '=', orgId);
-    return q.limit(2000).execute();
+    return (limit === null ? q : q.limit(limit)).execute();
   },
   insertEscalation(tx: Tx, v: { orgId: string; incidentId: string; dueOn: string; recipients: string[] }) {
     return tx.insertInto('case_escalations').values({ org_id: v.orgId, incident_id: v.incidentId, due_on: v.dueOn, recipients: v.recipients }).execute();

@@ -956,8 +956,10 @@ export function casesService(db: Database, deps: CasesDeps) {
    * assigned OVERDUE_AFTER_DAYS after report go to the security specialists, whose triage they await.
    */
   async function escalate(now: Date, actor: Actor) {
+    const base = deps.baseUrl ?? '';
     const due = await inScope(db, { all: true }, async (tx) => {
-      const out: { orgId: string; id: string; reference: string; dueOn: string; recipients: string[]; subject: string; lines: string[] }[] = [];
+      /** One e-mail to its recipients about one case, or (unassigned cases) about all of an organisation's. */
+      const out: { orgId: string; recipients: string[]; subject: string; lines: string[]; cases: { id: string; reference: string; dueOn: string }[] }[] = [];
       const specialists = new Map<string, string[]>();
       const settings = new Map<string, number | null>();
       /** The organisation's security specialists, when the case was last escalated long enough ago (or never). */
@@ -973,67 +975,84 @@ export function casesService(db: Database, deps: CasesDeps) {
           );
         return specialists.get(orgId) ?? [];
       };
-      for (const r of await repo.overdue(tx, londonDay(now))) {
+      // Every overdue case, not the first page: a case left out now would be left out at every run.
+      for (const r of await repo.overdue(tx, londonDay(now), undefined, undefined, null)) {
         const team = await specialistsIfDue(r.org_id, r.last_escalated_at);
         if (!team) continue;
         out.push({
           orgId: r.org_id,
-          id: r.id,
-          reference: r.reference,
-          dueOn: r.due_on,
           recipients: [...new Set([r.manager_email, ...team])],
           subject: `Overdue investigation: case ${r.reference}`,
           lines: [
             `The manager's investigation of case ${r.reference} was due on ${r.due_on} and has not been completed.`,
             `Manager investigating: ${r.manager_name}.`,
+            '',
+            `Open the case: ${base}/cases/${r.id}`,
           ],
+          cases: [{ id: r.id, reference: r.reference, dueOn: r.due_on }],
         });
       }
-      for (const r of await repo.unassignedOverdue(tx, unassignedOverdueBefore(now))) {
+      // Cases nobody has triaged go to the security specialists, one e-mail per organisation and run: the first
+      // run may find many (every case left unassigned before), which would otherwise be as many e-mails.
+      const unassigned = new Map<string, { reference: string; id: string; reportedOn: string; dueOn: string }[]>();
+      for (const r of await repo.unassignedOverdue(tx, unassignedOverdueBefore(now), undefined, null)) {
         const team = await specialistsIfDue(r.org_id, r.last_escalated_at);
         // Nobody to tell: the case stays on the overdue page and in the case list, and is escalated once a
         // security specialist is appointed.
         if (!team?.length) continue;
+        const reportedOn = londonDay(new Date(r.reported_at as unknown as string));
+        unassigned.set(r.org_id, [...(unassigned.get(r.org_id) ?? []), { reference: r.reference, id: r.id, reportedOn, dueOn: r.overdue_since }]);
+      }
+      for (const [orgId, cases] of unassigned) {
+        const [one] = cases;
+        const rule = `Cases open for more than ${OVERDUE_AFTER_DAYS} days without one are overdue: triage each and assign an investigation, or close it.`;
         out.push({
-          orgId: r.org_id,
-          id: r.id,
-          reference: r.reference,
-          dueOn: r.overdue_since,
-          recipients: team,
-          subject: `Overdue case with no investigation: case ${r.reference}`,
-          lines: [
-            `Case ${r.reference} was reported on ${londonDay(new Date(r.reported_at as unknown as string))} and no manager's investigation has been assigned.`,
-            `Cases open for more than ${OVERDUE_AFTER_DAYS} days without one are overdue: triage it and assign an investigation, or close it.`,
-          ],
+          orgId,
+          recipients: specialists.get(orgId) ?? [],
+          subject:
+            cases.length === 1 && one ? `Overdue case with no investigation: case ${one.reference}` : `${cases.length} overdue cases with no investigation`,
+          lines:
+            cases.length === 1 && one
+              ? [
+                  `Case ${one.reference} was reported on ${one.reportedOn} and no manager's investigation has been assigned.`,
+                  rule,
+                  '',
+                  `Open the case: ${base}/cases/${one.id}`,
+                ]
+              : [
+                  `These ${cases.length} open cases were reported more than ${OVERDUE_AFTER_DAYS} days ago and no manager's investigation has been assigned:`,
+                  '',
+                  ...cases.map((c) => `- Case ${c.reference}, reported on ${c.reportedOn}: ${base}/cases/${c.id}`),
+                  '',
+                  rule,
+                  `All overdue work: ${base}/cases/overdue`,
+                ],
+          cases,
         });
       }
       return out;
     });
     const sent: { reference: string; recipients: string[] }[] = [];
-    for (const c of due) {
-      for (const to of c.recipients)
+    for (const m of due) {
+      for (const to of m.recipients)
         await deps.mailer.send({
           to,
-          subject: c.subject,
-          text: [
-            ...c.lines,
-            '',
-            `Open the case: ${deps.baseUrl ?? ''}/cases/${c.id}`,
-            '',
-            'Investigations should be timely and proportionate (NHS Standard Commissioning Contract security standards, 4.1).',
-          ].join('\n'),
+          subject: m.subject,
+          text: [...m.lines, '', 'Investigations should be timely and proportionate (NHS Standard Commissioning Contract security standards, 4.1).'].join('\n'),
         });
-      await inScope(db, { orgId: c.orgId }, async (tx) => {
-        await repo.insertEscalation(tx, { orgId: c.orgId, incidentId: c.id, dueOn: c.dueOn, recipients: c.recipients });
-        await audit(tx, actor, {
-          action: 'case.escalate_overdue',
-          orgId: c.orgId,
-          objectType: 'incident',
-          objectId: c.id,
-          detail: { reference: c.reference, dueOn: c.dueOn, recipients: c.recipients.length },
-        });
+      await inScope(db, { orgId: m.orgId }, async (tx) => {
+        for (const c of m.cases) {
+          await repo.insertEscalation(tx, { orgId: m.orgId, incidentId: c.id, dueOn: c.dueOn, recipients: m.recipients });
+          await audit(tx, actor, {
+            action: 'case.escalate_overdue',
+            orgId: m.orgId,
+            objectType: 'incident',
+            objectId: c.id,
+            detail: { reference: c.reference, dueOn: c.dueOn, recipients: m.recipients.length },
+          });
+        }
       });
-      sent.push({ reference: c.reference, recipients: c.recipients });
+      sent.push(...m.cases.map((c) => ({ reference: c.reference, recipients: m.recipients })));
     }
     return { escalated: sent };
   }
