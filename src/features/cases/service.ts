@@ -565,7 +565,7 @@ export function casesService(db: Database, deps: CasesDeps) {
           });
         return { dueOn, notices };
       });
-      for (const n of notices) await notify(n, id);
+      for (const n of notices) notify(n, id);
       return { dueOn };
     },
 
@@ -940,14 +940,13 @@ export function casesService(db: Database, deps: CasesDeps) {
   };
 
   /**
-   * Sends a case's e-mail (after its change committed). A failure to send is logged, not thrown: the change stands,
-   * and the case is on the manager's list and, once overdue, escalated.
+   * Sends a case's e-mail once its change has committed, without waiting for it: a slow or unreachable mail server
+   * must not hold up the person triaging. A failure to send is logged: the change stands, the case is on the
+   * manager's list and, once overdue, escalated.
    */
-  async function notify(n: CaseNotice, caseId: string) {
+  function notify(n: CaseNotice, caseId: string) {
     const text = [...n.lines, '', `Open the case: ${deps.baseUrl ?? ''}/cases/${caseId}`].join('\n');
-    await deps.mailer
-      .send({ to: n.to, subject: n.subject, text })
-      .catch((err: Error) => log(`Warden could not send "${n.subject}" to ${n.to}: ${err.message}`));
+    deps.mailer.send({ to: n.to, subject: n.subject, text }).catch((err: Error) => log(`Warden could not send "${n.subject}" to ${n.to}: ${err.message}`));
   }
 
   /**
