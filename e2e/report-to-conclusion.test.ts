@@ -63,6 +63,9 @@ test('a nurse reports a physical assault, the LSMS triages it and records a caut
   // ---- the security specialist finds, triages and concludes the case ----
   const lsmsPage = await h.newPage();
   await signIn(lsmsPage, lsms.email);
+  // the home page says what is waiting: the nurse's report, not yet triaged
+  await lsmsPage.getByRole('link', { name: '1 new report to triage' }).waitFor();
+  await checkA11y(lsmsPage);
   await lsmsPage.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Cases' }).click();
   await lsmsPage.getByRole('heading', { level: 1, name: 'Cases' }).waitFor();
   await checkA11y(lsmsPage);

@@ -227,7 +227,9 @@ export async function createApp(services: Services, options: AppOptions): Promis
   });
   app.get('/api/v1/openapi.json', async () => app.swagger());
 
-  await app.register(async (scoped) => homeRoutes(scoped));
+  const casesList = casesListService(services.db);
+  const markers = markersService(services.db);
+  await app.register(async (scoped) => homeRoutes(scoped, { casesList, markers }));
   await app.register(async (scoped) => identityRoutes(scoped, services.identity, { ...names, secure: config.secureCookies }));
   await app.register(async (scoped) => oidcRoutes(scoped, services.oidc, { ...names, secure: config.secureCookies }));
   await app.register(async (scoped) => organisationRoutes(scoped, services.organisations));
@@ -236,8 +238,8 @@ export async function createApp(services: Services, options: AppOptions): Promis
   await app.register(async (scoped) => commissioningRoutes(scoped, services.commissioning));
   await app.register(async (scoped) => incidentRoutes(scoped, services.incidents));
   await app.register(async (scoped) => auditRoutes(scoped, auditService(services.db)));
-  await app.register(async (scoped) => casesListRoutes(scoped, casesListService(services.db)));
-  await app.register(async (scoped) => markerRoutes(scoped, markersService(services.db)));
+  await app.register(async (scoped) => casesListRoutes(scoped, casesList));
+  await app.register(async (scoped) => markerRoutes(scoped, markers));
   await app.register(async (scoped) => standardsRoutes(scoped, services.selfReview));
   await app.register(async (scoped) => selfReviewRoutes(scoped, services.selfReview));
   await app.register(async (scoped) => oversightRoutes(scoped, services.selfReview));

@@ -22,6 +22,8 @@ export type ListOptions = {
   today: string;
   /** Only cases whose investigation is assigned to this manager. */
   assignedTo?: string;
+  /** Only cases not closed. */
+  openOnly?: boolean;
   limit: number;
   offset: number;
 };
@@ -50,6 +52,7 @@ function matching(tx: Tx, o: Omit<ListOptions, 'limit' | 'offset'>) {
   if (f.to) q = q.where('i.occurred_at', '<', ukDayStart(f.to, 1));
   if (f.q) q = q.where(sql<boolean>`i.search @@ websearch_to_tsquery('english', ${f.q})`);
   if (o.assignedTo) q = q.where('i.assigned_manager_id', '=', o.assignedTo);
+  if (o.openOnly) q = q.where('i.status', 'not in', CLOSED);
   return q;
 }
 

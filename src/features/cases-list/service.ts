@@ -11,7 +11,7 @@ import {
 } from '../../domain/incidents.ts';
 import { londonToday } from '../../domain/markers.ts';
 import { PERSONAL_FIELDS, type PersonalField, personalFieldsFor, roleMaySeePersonalData } from '../../domain/personal-data.ts';
-import { authorize } from '../../platform/access/policy.ts';
+import { authorize, can } from '../../platform/access/policy.ts';
 import type { Actor, Role } from '../../platform/access/roles.ts';
 import { audit, auditRecord } from '../../platform/audit.ts';
 import { forbidden, invalid } from '../../platform/errors.ts';
@@ -152,6 +152,25 @@ export function casesListService(db: Database, options: { exportLimit?: number }
     async filterOptions(actor: Actor | null) {
       const a = member(actor, 'case.list');
       return inScope(db, { orgId: a.orgId }, async (tx) => ({ sites: await repo.sites(tx, a.orgId) }));
+    },
+
+    /**
+     * What awaits the actor, for the home page: for the security team and the SMD, the organisation's reports not
+     * yet triaged and its overdue cases; for a manager, their open cases and how many are overdue. Counts only,
+     * so nothing personal is read. Null for roles without case lists.
+     */
+    async waiting(actor: Actor | null, now = new Date()) {
+      if (actor?.kind !== 'user' || !actor.orgId || !can(actor, 'case.list', actor.orgId)) return null;
+      const a = member(actor, 'case.list');
+      const scope = scopeOf(a);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const count = (raw: Record<string, string>, openOnly = false) =>
+          repo.count(tx, { ...matchOptions(a, parse(caseFilters, raw), now, scope.assignedTo), openOnly });
+        const overdue = await count({ overdue: '1' });
+        return scope.all
+          ? { scope: 'organisation' as const, toTriage: await count({ status: 'reported' }), overdue }
+          : { scope: 'assigned' as const, open: await count({}, true), overdue };
+      });
     },
 
     /** True when the actor may search the narratives (the page offers the search box). */

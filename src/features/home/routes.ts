@@ -1,18 +1,39 @@
 import type { FastifyInstance } from 'fastify';
 import { can } from '../../platform/access/policy.ts';
 import { ROLE_LABELS } from '../../platform/access/roles.ts';
+import type { CasesListService } from '../cases-list/service.ts';
+import type { MarkersService } from '../markers/service.ts';
 
-/** The home page: what the signed-in user can do, or a sign-in prompt; and the accessibility statement. */
-export async function homeRoutes(app: FastifyInstance): Promise<void> {
+/**
+ * The home page: what the signed-in user can do and what is waiting for them (reports to triage, overdue cases,
+ * markers due for review), or a sign-in prompt; and the accessibility statement.
+ */
+export async function homeRoutes(app: FastifyInstance, services: { casesList: CasesListService; markers: MarkersService }): Promise<void> {
   app.get('/', { schema: { hide: true } }, async (req, reply) => {
     const actor = req.actor;
     const roles =
       actor?.kind === 'user' ? [...actor.globalRoles.map((r) => `${ROLE_LABELS[r]} (all organisations)`), ...actor.roles.map((r) => ROLE_LABELS[r])] : [];
     // A member of staff's first need is to report: the action is the page's first call to action (SPEC C2).
     const canReport = actor ? can(actor, 'incident.report') : false;
-    return reply.page('home/views/home.njk', { title: 'Home', roles, canReport });
+    const [cases, markersDue] = await Promise.all([services.casesList.waiting(actor), services.markers.dueCount(actor)]);
+    return reply.page('home/views/home.njk', { title: 'Home', roles, canReport, waiting: waitingItems(cases, markersDue) });
   });
   app.get('/accessibility', { schema: { hide: true } }, async (_req, reply) =>
     reply.page('home/views/accessibility.njk', { title: 'Accessibility statement' }),
   );
+}
+
+/** "Waiting for you": one linked line per kind of work, with its count (zero included, so the page says so). */
+function waitingItems(cases: Awaited<ReturnType<CasesListService['waiting']>>, markersDue: number | null) {
+  const items: { href: string; text: string }[] = [];
+  const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  if (cases?.scope === 'organisation') {
+    items.push({ href: '/cases?status=reported', text: `${n(cases.toTriage, 'new report', 'new reports')} to triage` });
+    items.push({ href: '/cases?overdue=1', text: n(cases.overdue, 'overdue case', 'overdue cases') });
+  } else if (cases?.scope === 'assigned') {
+    items.push({ href: '/cases', text: `${n(cases.open, 'open case', 'open cases')} with an investigation assigned to you` });
+    items.push({ href: '/cases?overdue=1', text: `${cases.overdue} of your cases ${cases.overdue === 1 ? 'is' : 'are'} overdue` });
+  }
+  if (markersDue !== null) items.push({ href: '/markers?due=1', text: `${n(markersDue, 'warning marker', 'warning markers')} due for review` });
+  return items;
 }

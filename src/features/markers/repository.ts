@@ -117,6 +117,18 @@ export const markersRepository = {
   },
 
   /** Live markers due for review by `today` (soonest first), or every marker (live first, then by review date). */
+  /** How many live markers have a review date on or before `dueBy`. */
+  async dueCount(tx: Tx, orgId: string, dueBy: string) {
+    const r = await tx
+      .selectFrom('warning_markers')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('org_id', '=', orgId)
+      .where('status', '=', 'active')
+      .where('review_due', '<=', dueBy)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+
   list(tx: Tx, orgId: string, options: { dueBy?: string }) {
     let q = tx.selectFrom('warning_markers').select(MARKER).where('org_id', '=', orgId);
     if (options.dueBy) q = q.where('status', '=', 'active').where('review_due', '<=', options.dueBy);

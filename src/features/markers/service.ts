@@ -1,6 +1,6 @@
 import type { Database } from '../../db/database.ts';
 import { isDueForReview, latestReviewDate, londonToday, type MarkerSubject, reviewDateProblem } from '../../domain/markers.ts';
-import { authorize } from '../../platform/access/policy.ts';
+import { authorize, can } from '../../platform/access/policy.ts';
 import type { Actor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
 import { type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
@@ -49,6 +49,13 @@ export function markersService(db: Database, clock: () => Date = () => new Date(
   return {
     /** The latest review date allowed today, for the form's hint. */
     latestReviewDate: () => latestReviewDate(londonToday(clock())),
+
+    /** How many live markers are due for review, for the home page of those who review them; null for others. */
+    async dueCount(actor: Actor | null) {
+      if (actor?.kind !== 'user' || !actor.orgId || !can(actor, 'marker.manage', actor.orgId)) return null;
+      const a = member(actor, 'marker.manage');
+      return inScope(db, { orgId: a.orgId }, (tx) => repo.dueCount(tx, a.orgId, londonToday(clock())));
+    },
 
     /** The markers of the acting organisation: all, or only those due for review (`due`). The read is audited. */
     async list(actor: Actor | null, raw: unknown) {
