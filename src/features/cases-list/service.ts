@@ -27,8 +27,8 @@ type ListRow = Awaited<ReturnType<typeof repo.list>>[number];
 
 /**
  * `002 std 4.1` (timely investigation): an open case is overdue once its investigation's due date has passed, or,
- * while no due date is set, OVERDUE_AFTER_DAYS (domain/incidents.ts) after it was reported. A completed investigation is not overdue
- * work, whatever its due date (as `/cases/overdue`, src/features/cases/repository.ts `overdue`).
+ * while no due date is set, OVERDUE_AFTER_DAYS (domain/incidents.ts) after it was reported. A completed
+ * investigation is not overdue work, whatever its due date (as `/cases/overdue`, features/cases/repository.ts).
  */
 export function isOverdue(status: IncidentStatus, reportedAt: Date, dueOn: string | null, now: Date, investigationCompleted = false): boolean {
   if (status === 'closed' || status === 'closed_nfa') return false;

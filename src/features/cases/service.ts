@@ -440,12 +440,9 @@ export function casesService(db: Database, deps: CasesDeps) {
      * given another; changing the manager or the due date needs a reason, keeps the earlier assignment (with
      * anything recorded) in case_investigation_history and adds a status-history entry. A completed investigation
      * is not handed over as it stands: a changed assignment starts a new investigation, the completed one kept.
-     */
-    /**
-     * Triage: the type confirmed or changed (with a reason), the severity, and the manager's investigation with its
-     * due date. The manager is e-mailed when asked to investigate (003 §2.3.1, §7.5.4: managers see that an
-     * investigation is completed), and again if the due date changes; a manager replaced is told they no longer
-     * need to. The e-mails go once the triage has committed, and name the case, never its personal data.
+     * The manager is e-mailed when asked to investigate (003 §2.3.1, §7.5.4: managers see that an investigation is
+     * completed) and when the due date changes; a manager replaced is told they no longer need to. The e-mails go
+     * once the triage has committed, and name the case, never its personal data.
      */
     async triage(actor: Actor | null, id: string, raw: unknown) {
       const { dueOn, notices } = await manage(actor, id, async (tx, a, row) => {
@@ -927,9 +924,10 @@ export function casesService(db: Database, deps: CasesDeps) {
      * `escalation_repeat_days` where the organisation set it), and the security specialists about each open case
      * with no investigation assigned OVERDUE_AFTER_DAYS after report, likewise. `warden start` runs it every hour
      * (schedule.ts); `warden escalate-overdue` runs it once, from cron say. The e-mail names the case reference
-     * and the manager only: no personal data of the incident leaves Warden by e-mail. One run at a time across every Warden process: a run that
-     * finds another under way does nothing and answers `busy`, so no one is e-mailed twice. Refused, with nothing
-     * recorded, when e-mail is not set up: the cases would be marked escalated while nobody was told.
+     * and the manager only: no personal data of the incident leaves Warden by e-mail. One run at a time across
+     * every Warden process: a run that finds another under way does nothing and answers `busy`, so no one is
+     * e-mailed twice. Refused, with nothing recorded, when e-mail is not set up: the cases would be marked
+     * escalated while nobody was told.
      */
     async escalateOverdue(now: Date = new Date(), actor: Actor = systemActor) {
       if (actor.kind !== 'system') authorize(actor, 'case.manage');
