@@ -15,9 +15,9 @@ export async function testApp(options: { demo?: boolean; mailer?: Mailer; config
   const services = createServices(
     db.app,
     { sessionIdleMinutes: 60, sessionMaxHours: 12, baseUrl: 'http://localhost', ...options.config },
-    // Without a sink, e-mails are not delivered and written nowhere (not to the test output); tests that read
-    // e-mail pass a test/mail.ts sink.
-    { mailer: options.mailer ?? createMailer({}, () => {}) },
+    // Without a sink (a mailer, or the config's smtpUrl), e-mails are not delivered and written nowhere (not to
+    // the test output); tests that read e-mail give a test/mail.ts sink.
+    { mailer: options.mailer ?? (options.config?.smtpUrl ? undefined : createMailer({}, () => {})) },
   );
   const app = await createApp(services, {
     config: { secureCookies: false, logLevel: 'silent', baseUrl: 'http://localhost' },
