@@ -67,77 +67,88 @@ test('a draft sent from one tab and then changed and sent from another makes a s
   assert.equal((await h.db.owner.selectFrom('incident_drafts').select('id').where('org_id', '=', org.id).execute()).length, 0);
 });
 
-test('on a phone with JavaScript off, a nurse fixes a mistake, adds a second person and the police details, checks and sends', LIMIT, async () => {
-  // Issue 4 item 1: a nurse can finish the report on a phone, without JavaScript; every step is a server round trip.
-  const phone = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
-  const page = await h.newPage({ ...phone, javaScriptEnabled: false });
-  await signIn(page, nurse.email);
-  await page.goto('/incidents/new');
-  assert.equal(await page.locator('body.js-enabled').count(), 0, 'scripts really are off');
+test(
+  'on a phone with JavaScript off, a nurse fixes a mistake, adds a second person, the police details and a warning-marker request, checks and sends',
+  LIMIT,
+  async () => {
+    // Issue 4 item 1: a nurse can finish the report on a phone, without JavaScript; every step is a server round trip.
+    const phone = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
+    const page = await h.newPage({ ...phone, javaScriptEnabled: false });
+    await signIn(page, nurse.email);
+    await page.goto('/incidents/new');
+    assert.equal(await page.locator('body.js-enabled').count(), 0, 'scripts really are off');
 
-  // a first Continue with the date missing: the error summary says what to fix, and nothing is sent
-  await page.getByLabel('Physical assault', { exact: true }).check();
-  await page.getByRole('button', { name: 'Continue', exact: true }).click();
-  await page.locator('.nhsuk-error-summary').waitFor();
-  assert.match(await page.title(), /^Error: /);
-  assert.ok(await page.getByLabel('Physical assault', { exact: true }).isChecked(), 'the answer given is kept');
+    // a first Continue with the date missing: the error summary says what to fix, and nothing is sent
+    await page.getByLabel('Physical assault', { exact: true }).check();
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    await page.locator('.nhsuk-error-summary').waitFor();
+    assert.match(await page.title(), /^Error: /);
+    assert.ok(await page.getByLabel('Physical assault', { exact: true }).isChecked(), 'the answer given is kept');
 
-  const yesterday = new Date(Date.now() - 86_400_000);
-  await page.getByLabel('Day', { exact: true }).first().fill(String(yesterday.getUTCDate()));
-  await page
-    .getByLabel('Month', { exact: true })
-    .first()
-    .fill(String(yesterday.getUTCMonth() + 1));
-  await page.getByLabel('Year', { exact: true }).first().fill(String(yesterday.getUTCFullYear()));
-  await page.getByLabel('Time', { exact: true }).fill('23:10');
-  await page.getByLabel('In the community').check();
-  await page.getByLabel('Address or description of the place').fill('3 Mill Lane');
-  await page.locator('#affected-0-type').check(); // member of staff
-  await page.locator('#affected-0-staffRole').fill('Community nurse');
-  // a second person: the button posts the form and comes back with another set of fields, answers kept
-  await page.getByRole('button', { name: 'Add another person affected' }).click();
-  await page.locator('#affected-1-type').waitFor();
-  assert.equal(await page.locator('#affected-0-staffRole').inputValue(), 'Community nurse');
-  await page.locator('#affected-1-type').check();
-  await page.locator('#affected-1-staffRole').fill('Healthcare assistant');
-  await page.locator('#injured').check(); // Yes
-  await page.getByLabel('Describe the injuries').fill('Scratch to the hand');
-  await page.getByLabel('Not yet: it is less than 48 hours since the incident').check();
-  await page.getByLabel('No', { exact: true }).and(page.locator('[name=medicalFactors]')).check();
-  await page.locator('#policeInvolved').check(); // Yes
-  await page.locator('#policeAttended').check(); // Yes
-  await page.getByLabel("Officer's name (optional)").fill('PC Dee');
-  await page.getByLabel('Crime reference number (optional)').fill('CR/123/26');
-  await page.getByLabel('What happened?').fill("The patient's relative scratched my hand and pushed my colleague at the door.");
-  await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    const yesterday = new Date(Date.now() - 86_400_000);
+    await page.getByLabel('Day', { exact: true }).first().fill(String(yesterday.getUTCDate()));
+    await page
+      .getByLabel('Month', { exact: true })
+      .first()
+      .fill(String(yesterday.getUTCMonth() + 1));
+    await page.getByLabel('Year', { exact: true }).first().fill(String(yesterday.getUTCFullYear()));
+    await page.getByLabel('Time', { exact: true }).fill('23:10');
+    await page.getByLabel('In the community').check();
+    await page.getByLabel('Address or description of the place').fill('3 Mill Lane');
+    await page.locator('#affected-0-type').check(); // member of staff
+    await page.locator('#affected-0-staffRole').fill('Community nurse');
+    // a second person: the button posts the form and comes back with another set of fields, answers kept
+    await page.getByRole('button', { name: 'Add another person affected' }).click();
+    await page.locator('#affected-1-type').waitFor();
+    assert.equal(await page.locator('#affected-0-staffRole').inputValue(), 'Community nurse');
+    await page.locator('#affected-1-type').check();
+    await page.locator('#affected-1-staffRole').fill('Healthcare assistant');
+    await page.locator('#injured').check(); // Yes
+    await page.getByLabel('Describe the injuries').fill('Scratch to the hand');
+    await page.getByLabel('Not yet: it is less than 48 hours since the incident').check();
+    await page.getByLabel('No', { exact: true }).and(page.locator('[name=medicalFactors]')).check();
+    await page.locator('#policeInvolved').check(); // Yes
+    await page.locator('#policeAttended').check(); // Yes
+    await page.getByLabel("Officer's name (optional)").fill('PC Dee');
+    await page.getByLabel('Crime reference number (optional)').fill('CR/123/26');
+    await page.getByLabel('What happened?').fill("The patient's relative scratched my hand and pushed my colleague at the door.");
+    // 003 §3.2.11: a patient's home, not a public place: colleagues sent there should be warned
+    await page.locator('#markerRequested').check(); // Yes
+    await page.getByLabel('If yes, why should they be warned, and about what?').fill('The relative is aggressive to staff: visit in pairs.');
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
 
-  await page.getByRole('heading', { level: 1, name: 'Check your answers before sending your report' }).waitFor();
-  await page.getByText('CR/123/26').waitFor();
-  await page.getByRole('button', { name: 'Send report' }).click();
-  await page.getByRole('heading', { name: 'Report sent' }).waitFor();
-  const sent = await reference(page);
-  const row = await h.db.owner
-    .selectFrom('incidents')
-    .select(['id', 'category', 'police_attended', 'crime_reference', 'community_address'])
-    .where('reference', '=', sent)
-    .executeTakeFirstOrThrow();
-  assert.deepEqual([row.category, row.police_attended, row.crime_reference, row.community_address], ['physical_assault', true, 'CR/123/26', '3 Mill Lane']);
-  const people = await h.db.owner
-    .selectFrom('incident_people')
-    .select(['involvement', 'staff_role'])
-    .where('incident_id', '=', row.id)
-    .orderBy('staff_role')
-    .execute();
-  assert.deepEqual(people, [
-    { involvement: 'affected', staff_role: 'Community nurse' },
-    { involvement: 'affected', staff_role: 'Healthcare assistant' },
-  ]);
+    await page.getByRole('heading', { level: 1, name: 'Check your answers before sending your report' }).waitFor();
+    await page.getByText('CR/123/26').waitFor();
+    await page.getByText('Asked for: The relative is aggressive to staff').waitFor();
+    await page.getByRole('button', { name: 'Send report' }).click();
+    await page.getByRole('heading', { name: 'Report sent' }).waitFor();
+    const sent = await reference(page);
+    const row = await h.db.owner
+      .selectFrom('incidents')
+      .select(['id', 'category', 'police_attended', 'crime_reference', 'community_address', 'marker_requested', 'marker_reason'])
+      .where('reference', '=', sent)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(
+      [row.category, row.police_attended, row.crime_reference, row.community_address, row.marker_requested, row.marker_reason],
+      ['physical_assault', true, 'CR/123/26', '3 Mill Lane', true, 'The relative is aggressive to staff: visit in pairs.'],
+    );
+    const people = await h.db.owner
+      .selectFrom('incident_people')
+      .select(['involvement', 'staff_role'])
+      .where('incident_id', '=', row.id)
+      .orderBy('staff_role')
+      .execute();
+    assert.deepEqual(people, [
+      { involvement: 'affected', staff_role: 'Community nurse' },
+      { involvement: 'affected', staff_role: 'Healthcare assistant' },
+    ]);
 
-  // the same form on a phone with scripts on: it fits the screen (nothing to scroll sideways) and passes axe
-  const withScripts = await h.newPage(phone);
-  await signIn(withScripts, nurse.email);
-  await withScripts.goto('/incidents/new');
-  const [scrollWidth, innerWidth] = await withScripts.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  assert.ok(scrollWidth <= innerWidth, `the form fits a 360 px screen: ${scrollWidth} px wide`);
-  await checkA11y(withScripts);
-});
+    // the same form on a phone with scripts on: it fits the screen (nothing to scroll sideways) and passes axe
+    const withScripts = await h.newPage(phone);
+    await signIn(withScripts, nurse.email);
+    await withScripts.goto('/incidents/new');
+    const [scrollWidth, innerWidth] = await withScripts.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(scrollWidth <= innerWidth, `the form fits a 360 px screen: ${scrollWidth} px wide`);
+    await checkA11y(withScripts);
+  },
+);

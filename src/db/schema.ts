@@ -234,6 +234,9 @@ export interface IncidentsTable {
   /** `YYYY-MM-DD` (date columns are returned as text). */
   investigation_due_on: string | null;
   lessons_learned: string | null;
+  /** The reporter's request for a warning marker, and why (20261207160000-MarkerRequests; 003 §3.2.11). */
+  marker_requested: Generated<boolean>;
+  marker_reason: string | null;
 }
 
 /** Per-organisation, per-year reference counter, bumped in the reporting transaction. */

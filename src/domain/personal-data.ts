@@ -92,6 +92,7 @@ export function redactIncident<
     police?: Police;
     narrative?: string | null;
     witnesses?: string | null;
+    markerRequest?: { requested: boolean; reason: string | null };
     location?: Place;
     injuryDescription?: string | null;
   },
@@ -113,6 +114,8 @@ export function redactIncident<
     out.police = { ...out.police, officerName: null, officerNumber: null, station: null, crimeReference: null, cadNumber: null };
   if (!fields.has('narrative')) {
     if ('narrative' in out) out.narrative = null;
+    // why staff should be warned describes the person or the place, as the narrative does
+    if (out.markerRequest) out.markerRequest = { ...out.markerRequest, reason: null };
     // witnesses are named people too: hidden with the identities
   }
   if (!fields.has('identities') && 'witnesses' in out) out.witnesses = null;

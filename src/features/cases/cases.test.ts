@@ -1066,6 +1066,39 @@ test('003 §2.2.3.7: the case page shows the LSMS that a report was late, and wh
   assert.match((await w.specialist.client.get(`/cases/${w.c.id}`)).body, /Reported late[\s\S]{0,200}No/);
 });
 
+test('003 §3.2.11: a reporter’s request for a warning marker reaches the LSMS on the case and the markers page, until a marker is placed', async () => {
+  const w = await world();
+  const reason = 'A relative at the flat threatened the nurse: visit in pairs.';
+  await db.updateTable('incidents').set({ marker_requested: true, marker_reason: reason }).where('id', '=', w.c.id).execute();
+  const requestsOf = (body: string) => body.match(/<h2 id="requests">[\s\S]*?<h2 id="markers">/)?.[0] ?? '';
+
+  const lsmsCase = await w.specialist.client.get(`/cases/${w.c.id}`);
+  assert.match(lsmsCase.body, /The reporter asked for a warning marker/);
+  assert.match(lsmsCase.body, new RegExp(`href="/markers/new\\?incident=${w.c.reference}">Place a warning marker for this case`));
+  assert.match(lsmsCase.body, /visit in pairs/, 'the reason, with the report');
+  const smdCase = await w.smd.client.get(`/cases/${w.c.id}`);
+  assert.match(smdCase.body, /The reporter asked for a warning marker/, 'the SMD reads markers');
+  assert.doesNotMatch(smdCase.body, /visit in pairs/, 'but not the reason, which describes people as the narrative does');
+  assert.doesNotMatch(smdCase.body, /Place a warning marker/);
+  assert.match(requestsOf((await w.specialist.client.get('/markers')).body), new RegExp(`href="/cases/${w.c.id}">${w.c.reference}<`));
+  assert.equal(requestsOf((await w.smd.client.get('/markers')).body), '', 'the SMD decides nothing here');
+
+  const placed = await w.specialist.client.json('POST', '/api/v1/markers', {
+    subjectKind: 'address',
+    address: 'Flat 2, 3 Mill Lane',
+    notPublicPlace: true,
+    risk: 'A relative threatened a nurse.',
+    handlingAdvice: 'Visit in pairs.',
+    reviewDue: londonDay(new Date(), 90),
+    incidents: [w.c.reference],
+  });
+  assert.equal(placed.statusCode, 201, placed.body);
+  const after = await w.specialist.client.get(`/cases/${w.c.id}`);
+  assert.doesNotMatch(after.body, /The reporter asked for a warning marker/);
+  assert.match(after.body, new RegExp(`href="/markers/${placed.json().id}">Warning marker</a>: active`));
+  assert.equal(requestsOf((await w.specialist.client.get('/markers')).body), '', 'no longer waiting');
+});
+
 describe('the manager is e-mailed about the investigation asked of them (003 §2.3.1, §7.5.4)', () => {
   const ASSIGNED = /^Investigation assigned to you/;
   test('when asked to investigate, when the due date moves, and when it is given to another manager; never for a refused or unchanged triage', async () => {

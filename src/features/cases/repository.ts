@@ -45,6 +45,17 @@ export const casesRepository = {
     if (!ids.length) return Promise.resolve([] as { id: string; name: string }[]);
     return tx.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).execute();
   },
+  /** The warning markers linked to the incident (features/markers), oldest first. */
+  markersOf(tx: Tx, orgId: string, incidentId: string) {
+    return tx
+      .selectFrom('warning_marker_incidents as l')
+      .innerJoin('warning_markers as m', 'm.id', 'l.marker_id')
+      .select(['m.id', 'm.status', 'm.review_due'])
+      .where('l.org_id', '=', orgId)
+      .where('l.incident_id', '=', incidentId)
+      .orderBy('m.created_at')
+      .execute();
+  },
   /** The e-mail address of an active user, or undefined. */
   async activeEmail(tx: Tx, id: string) {
     return (await tx.selectFrom('users').select('email').where('id', '=', id).where('is_active', '=', true).executeTakeFirst())?.email;

@@ -209,6 +209,9 @@ export function casesService(db: Database, deps: CasesDeps) {
         const names = new Map((await repo.userNames(tx, [...new Set(ids)])).map((u) => [u.id, u.name]));
         const nameOf = (x: string | null | undefined) => (x ? (names.get(x) ?? 'Unknown user') : 'Warden');
         const canManage = has(a, 'security_specialist');
+        // 003 §2.2.3.9, §3.2.11: the warning markers this incident justifies, for those who may read markers
+        const canReadMarkers = can(a, 'marker.read', a.orgId);
+        const markers = canReadMarkers ? await repo.markersOf(tx, a.orgId, id) : [];
         const status = row.status as IncidentStatus;
         const today = londonDay(new Date());
         const open = !CLOSED.includes(status);
@@ -366,6 +369,10 @@ export function casesService(db: Database, deps: CasesDeps) {
             feedbackSummary: outcome?.feedback_summary ?? null,
           },
           canManage,
+          markerRequested: row.marker_requested,
+          markers: markers.map((m) => ({ id: m.id, status: m.status, reviewDue: m.review_due })),
+          canReadMarkers,
+          canPlaceMarker: can(a, 'marker.manage', a.orgId),
           // who has read this case's personal data, and who changed what: the audit trail by case (issue 4 §14)
           canSearchAudit: can(a, 'audit.search', a.orgId),
           canInvestigate: open && has(a, 'manager') && row.assigned_manager_id === a.userId && !inv?.completed_at,

@@ -1009,6 +1009,55 @@ describe('yes/no questions with details given (003 §3.2.4, §3.2.6–3.2.7)', (
   });
 });
 
+describe('the reporter asks for a warning marker (003 §2.2.3.9, §3.2.11)', () => {
+  const REASON = 'The son at this address threatened crews with a knife: attend with the police.';
+
+  test('API: a yes with its reason is stored, shown back to the reporter, and sent with the batch path too', async () => {
+    const { client } = await memberOf(t, 'reporter');
+    const created = await client.json('POST', '/api/v1/incidents', report({ markerRequested: true, markerReason: REASON }));
+    assert.equal(created.statusCode, 201, created.body);
+    const row = await db.selectFrom('incidents').select(['marker_requested', 'marker_reason']).where('id', '=', created.json().id).executeTakeFirstOrThrow();
+    assert.deepEqual(row, { marker_requested: true, marker_reason: REASON });
+    const mine = await client.get(`/api/v1/incidents/${created.json().id}`);
+    assert.deepEqual(mine.json().markerRequest, { requested: true, reason: REASON });
+    // left out, it is a "no"
+    const plain = (await client.json('POST', '/api/v1/incidents', report())).json();
+    assert.deepEqual((await client.get(`/api/v1/incidents/${plain.id}`)).json().markerRequest, { requested: false, reason: null });
+  });
+
+  test('API: a reason without a yes, or a yes without a reason, is refused naming the question, and nothing is written', async () => {
+    const { client, org } = await memberOf(t, 'reporter');
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [report({ markerReason: REASON }), 'markerRequested', /You said why staff should be warned: select whether you are asking for a warning marker/],
+      [report({ markerRequested: false, markerReason: REASON }), 'markerRequested', /You answered no to a warning marker but said why/],
+      [report({ markerRequested: true }), 'markerReason', /Enter why staff should be warned/],
+    ];
+    for (const [body, field, message] of cases) {
+      const res = await client.json('POST', '/api/v1/incidents', body);
+      assert.equal(res.statusCode, 400, res.body);
+      const e = res.json().errors.find((x: { field: string }) => x.field === field);
+      assert.ok(e, `${field} in ${res.body}`);
+      assert.match(e.message, message);
+    }
+    assert.equal(await count('incidents', org.id), 0);
+  });
+
+  test('form: the question is asked, and the check page and the reporter’s page show the answer', async () => {
+    const { client, site: s } = await reporterWithSite();
+    const res = await client.get('/incidents/new');
+    assert.match(res.body, /Should colleagues be warned before they go there\? \(optional\)/);
+    assert.match(res.body, /name="markerReason"/);
+    const next = await client.post('/incidents/new', { ...form(s.id), markerRequested: 'yes', markerReason: REASON, action: 'check' });
+    assert.equal(next.statusCode, 303, next.body);
+    const check = await checkPage(client);
+    assert.match(check.res.body, /Warning marker[\s\S]*?Asked for: The son at this address threatened crews with a knife/);
+    const sent = await client.post('/incidents/new/submit', { idempotencyKey: check.key, reviewed: check.reviewed });
+    assert.equal(sent.statusCode, 303, sent.body);
+    const id = (await db.selectFrom('incidents').select('id').where('marker_reason', '=', REASON).orderBy('reported_at', 'desc').executeTakeFirstOrThrow()).id;
+    assert.match((await client.get(`/incidents/mine/${id}`)).body, /Asked for: The son at this address/);
+  });
+});
+
 describe('NUL characters in text (PostgreSQL cannot store them)', () => {
   test('API: a NUL in any text field is a 400 naming the field, not a server error; nothing is written', async () => {
     const { client, org } = await memberOf(t, 'reporter');

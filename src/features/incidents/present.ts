@@ -163,6 +163,8 @@ export function summaryRows(r: IncidentPreview, changeHref?: string): Row[] {
   add('propertyDescription', 'Property stolen or damaged', property.length ? property.join('<br>') : 'None', true);
   add('witnesses', 'Witnesses', r.witnesses ? multiline(r.witnesses) : 'None given', true);
   add('narrative', 'What happened', multiline(r.narrative), true);
+  const m = r.markerRequest;
+  add('markerRequested', 'Warning marker', m.requested ? `Asked for${m.reason ? `: ${multiline(m.reason)}` : ''}` : 'Not asked for', true);
   return rows.map(([anchor, key, value]) => ({
     key: { text: key },
     value,

@@ -341,6 +341,8 @@ export function report(n: NewIncident, actorId: string | null, auditEvent: Retur
     property_value_pence: i.propertyValuePence,
     witnesses: i.witnesses,
     narrative: i.narrative,
+    marker_requested: i.markerRequested,
+    marker_reason: i.markerReason,
     idempotency_key: n.idempotencyKey,
     idempotency_fingerprint: n.fingerprint,
   };

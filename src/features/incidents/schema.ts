@@ -147,6 +147,7 @@ const LABELS = {
   propertyDescription: 'a description of the property',
   witnesses: 'the witnesses',
   narrative: 'what happened',
+  markerReason: 'why staff should be warned',
 } as const;
 const PERSON_LABELS = { name: 'the name', staffRole: 'the staff role', description: 'the description' } as const;
 
@@ -203,6 +204,9 @@ const fields = z.object({
   propertyValuePence: moneyPence,
   witnesses: optionalText(LABELS.witnesses, 4000),
   narrative: text(LABELS.narrative, 10_000),
+  // 003 §2.2.3.9, §3.2.11: a warning ("history") marker for a place that is not public, asked for by the reporter
+  markerRequested: yesNo('Select whether staff should be warned about this place or person'),
+  markerReason: optionalText(LABELS.markerReason, 2000),
 });
 
 /** Details that belong to a "yes" to "Were the police involved?", as named in a message (003 §3.2.6–3.2.7). */
@@ -262,6 +266,14 @@ export const incidentInput = fields
         if (!v.examinedWithin48h) issue(['examinedWithin48h'], 'Select whether the injuries have been examined');
       }
       if (v.policeInvolved === true && v.policeAttended === undefined) issue(['policeAttended'], 'Select whether the police attended');
+      if (v.markerReason && v.markerRequested !== true)
+        issue(
+          ['markerRequested'],
+          v.markerRequested === false
+            ? 'You answered no to a warning marker but said why staff should be warned: select yes, or delete the reason'
+            : 'You said why staff should be warned: select whether you are asking for a warning marker',
+        );
+      if (v.markerRequested === true && !v.markerReason) issue(['markerReason'], 'Enter why staff should be warned, and about what');
       if (typeof v.shiftEnd === 'string' && parseTimeOfDay(v.shiftEnd) === null && v.occurredAt instanceof Date) {
         const end = new Date(v.shiftEnd);
         if (end < v.occurredAt) issue(['shiftEnd'], 'Your shift must end after the incident happened');
@@ -302,6 +314,8 @@ export const incidentInput = fields
       propertyValuePence: v.propertyValuePence ?? null,
       witnesses: v.witnesses ?? null,
       narrative: v.narrative,
+      markerRequested: v.markerRequested ?? false,
+      markerReason: v.markerRequested ? (v.markerReason ?? null) : null,
     };
   });
 export type IncidentInput = z.output<typeof incidentInput>;
@@ -479,6 +493,8 @@ export const incidentDetailOut = incidentSummaryOut.extend({
   propertyValuePence: z.number().int().nullable(),
   witnesses: z.string().nullable(),
   narrative: z.string(),
+  /** 003 §3.2.11: whether the reporter asked for a warning marker, and why (the reason only to roles that read narratives). */
+  markerRequest: z.object({ requested: z.boolean(), reason: z.string().nullable() }),
   version: z.number().int(),
   /** The report fields above are as the reporter sent them; true when the security team has since corrected it. */
   corrected: z.boolean(),

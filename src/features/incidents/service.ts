@@ -95,6 +95,8 @@ const REPORTED = [
   'property_value_pence',
   'witnesses',
   'narrative',
+  'marker_requested',
+  'marker_reason',
 ] as const;
 const DATES = new Set<string>(['occurred_at', 'shift_ends_at']);
 
@@ -149,6 +151,7 @@ export function detail(r: DetailRow, people: PersonRow[], events: { at: Date; to
     propertyValuePence: r.property_value_pence,
     witnesses: r.witnesses,
     narrative: r.narrative,
+    markerRequest: { requested: r.marker_requested, reason: r.marker_reason },
     version: r.version,
     // the progress of the report: a status once each time it is reached (a re-triage records an event that keeps
     // the status, with the security team's reasons, which are not the reporter's to read)
@@ -178,6 +181,7 @@ export type IncidentPreview = Pick<
   | 'propertyValuePence'
   | 'witnesses'
   | 'narrative'
+  | 'markerRequest'
 >;
 
 function preview(i: IncidentInput, names: { siteName: string | null; departmentName: string | null }): IncidentPreview {
@@ -223,6 +227,7 @@ function preview(i: IncidentInput, names: { siteName: string | null; departmentN
     propertyValuePence: i.propertyValuePence,
     witnesses: i.witnesses,
     narrative: i.narrative,
+    markerRequest: { requested: i.markerRequested, reason: i.markerReason },
   };
 }
 

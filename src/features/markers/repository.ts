@@ -117,6 +117,23 @@ export const markersRepository = {
   },
 
   /** Live markers due for review by `today` (soonest first), or every marker (live first, then by review date). */
+  /**
+   * Open cases whose reporter asked for a warning marker (003 §3.2.11) and that no marker is linked to yet,
+   * oldest first.
+   */
+  requests(tx: Tx, orgId: string) {
+    return tx
+      .selectFrom('incidents as i')
+      .select(['i.id', 'i.reference', 'i.category', 'i.reported_at'])
+      .where('i.org_id', '=', orgId)
+      .where('i.marker_requested', '=', true)
+      .where('i.status', 'not in', ['closed', 'closed_nfa'])
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('warning_marker_incidents as l').select('l.marker_id').whereRef('l.incident_id', '=', 'i.id'))))
+      .orderBy('i.reported_at')
+      .limit(500)
+      .execute();
+  },
+
   /** How many live markers have a review date on or before `dueBy`. */
   async dueCount(tx: Tx, orgId: string, dueBy: string) {
     const r = await tx

@@ -5,6 +5,7 @@ import { MARKER_SUBJECT_LABELS, MARKER_SUBJECTS, REVIEW_DECISION_LABELS, REVIEW_
 import { can } from '../../platform/access/policy.ts';
 import { actorOf, idParam, submitForm, validatedByService } from '../../platform/forms.ts';
 import { escapeHtml as esc } from '../../platform/views.ts';
+import { whenText } from '../incidents/present.ts';
 import { markerDetailOut, markerInput, markerListQuery, markerOut, reviewInput } from './schema.ts';
 import type { MarkerOut, MarkersService } from './service.ts';
 
@@ -39,10 +40,19 @@ export async function markerRoutes(app: FastifyInstance, service: MarkersService
   app.get('/markers', hide, async (req, reply) => {
     const actor = actorOf(req);
     const { due, markers } = await service.list(actor, req.query);
+    const requests = due ? [] : await service.requests(actor);
     return reply.page('markers/views/list.njk', {
       title: due ? 'Warning markers due for review' : 'Warning markers',
       due,
       mayManage: can(actor, 'marker.manage'),
+      requests: requests.map((r) => [
+        { html: `<a href="/cases/${r.id}">${esc(r.reference)}</a>` },
+        { text: r.categoryLabel },
+        { text: whenText(r.reportedAt) },
+        {
+          html: `<a href="/markers/new?incident=${encodeURIComponent(r.reference)}">Place a marker<span class="nhsuk-u-visually-hidden"> for case ${esc(r.reference)}</span></a>`,
+        },
+      ]),
       rows: markers.map((m) => [
         { html: `<a href="/markers/${m.id}">${esc(subject(m) || 'Marker')}</a>` },
         { text: MARKER_SUBJECT_LABELS[m.subjectKind] },

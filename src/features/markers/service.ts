@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.ts';
+import { CATEGORY_DEFINITIONS, type IncidentCategory } from '../../domain/incidents.ts';
 import { isDueForReview, latestReviewDate, londonToday, type MarkerSubject, reviewDateProblem } from '../../domain/markers.ts';
 import { authorize, can } from '../../platform/access/policy.ts';
 import type { Actor } from '../../platform/access/roles.ts';
@@ -49,6 +50,23 @@ export function markersService(db: Database, clock: () => Date = () => new Date(
   return {
     /** The latest review date allowed today, for the form's hint. */
     latestReviewDate: () => latestReviewDate(londonToday(clock())),
+
+    /**
+     * Open cases whose reporter asked for a warning marker and that have none yet (003 §3.2.11), for the security
+     * specialist who decides; empty for others. References and types only: the reason is on the case page.
+     */
+    async requests(actor: Actor | null) {
+      if (actor?.kind !== 'user' || !actor.orgId || !can(actor, 'marker.manage', actor.orgId)) return [];
+      const a = member(actor, 'marker.manage');
+      return inScope(db, { orgId: a.orgId }, async (tx) =>
+        (await repo.requests(tx, a.orgId)).map((r) => ({
+          id: r.id,
+          reference: r.reference,
+          categoryLabel: CATEGORY_DEFINITIONS[r.category as IncidentCategory].label,
+          reportedAt: r.reported_at,
+        })),
+      );
+    },
 
     /** How many live markers are due for review, for the home page of those who review them; null for others. */
     async dueCount(actor: Actor | null) {
