@@ -1076,9 +1076,11 @@ test('003 §3.2.11: a reporter’s request for a warning marker reaches the LSMS
   assert.match(lsmsCase.body, /The reporter asked for a warning marker/);
   assert.match(lsmsCase.body, new RegExp(`href="/markers/new\\?incident=${w.c.reference}">Place a warning marker for this case`));
   assert.match(lsmsCase.body, /visit in pairs/, 'the reason, with the report');
+  assert.match(lsmsCase.body, /Their reason is in the report below/);
   const smdCase = await w.smd.client.get(`/cases/${w.c.id}`);
   assert.match(smdCase.body, /The reporter asked for a warning marker/, 'the SMD reads markers');
   assert.doesNotMatch(smdCase.body, /visit in pairs/, 'but not the reason, which describes people as the narrative does');
+  assert.doesNotMatch(smdCase.body, /Their reason is in the report below/, 'nor a pointer to it');
   assert.doesNotMatch(smdCase.body, /Place a warning marker/);
   assert.match(requestsOf((await w.specialist.client.get('/markers')).body), new RegExp(`href="/cases/${w.c.id}">${w.c.reference}<`));
   assert.equal(requestsOf((await w.smd.client.get('/markers')).body), '', 'the SMD decides nothing here');
