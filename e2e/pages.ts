@@ -130,6 +130,18 @@ export class RecoveryCodesPage extends WardenPage {
   }
 }
 
+/** Fills the report form's "when did it happen" with yesterday (the UTC day, as the tests have always used) at `time`. */
+export async function fillWhenYesterday(page: Page, time: string) {
+  const yesterday = new Date(Date.now() - 86_400_000);
+  await page.getByLabel('Day', { exact: true }).first().fill(String(yesterday.getUTCDate()));
+  await page
+    .getByLabel('Month', { exact: true })
+    .first()
+    .fill(String(yesterday.getUTCMonth() + 1));
+  await page.getByLabel('Year', { exact: true }).first().fill(String(yesterday.getUTCFullYear()));
+  await page.getByLabel('Time', { exact: true }).fill(time);
+}
+
 /**
  * Signs in through the real form. A privileged user signing in for the first time is sent to set up two-factor
  * authentication; this completes it (with `a11y`, checking each of those pages with axe) and lands on the home page.

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { organisation, user } from '../test/factories.ts';
 import { checkA11y, LIMIT, startHarness } from './harness.ts';
-import { signIn } from './pages.ts';
+import { fillWhenYesterday, signIn } from './pages.ts';
 
 /**
  * The report form in two tabs (issue 4 item 3): a draft opened twice, sent from one tab and then changed and sent
@@ -21,14 +21,7 @@ test('a draft sent from one tab and then changed and sent from another makes a s
   await signIn(tab1, nurse.email);
   await tab1.goto('/incidents/new');
   await tab1.getByLabel('Non-physical assault', { exact: true }).check();
-  const yesterday = new Date(Date.now() - 86_400_000);
-  await tab1.getByLabel('Day', { exact: true }).first().fill(String(yesterday.getUTCDate()));
-  await tab1
-    .getByLabel('Month', { exact: true })
-    .first()
-    .fill(String(yesterday.getUTCMonth() + 1));
-  await tab1.getByLabel('Year', { exact: true }).first().fill(String(yesterday.getUTCFullYear()));
-  await tab1.getByLabel('Time', { exact: true }).fill('10:15');
+  await fillWhenYesterday(tab1, '10:15');
   await tab1.getByLabel('In the community').check();
   await tab1.getByLabel('Address or description of the place').fill('14 Orchard Road');
   await tab1.locator('#affected-0-type').check();
@@ -85,14 +78,7 @@ test(
     assert.match(await page.title(), /^Error: /);
     assert.ok(await page.getByLabel('Physical assault', { exact: true }).isChecked(), 'the answer given is kept');
 
-    const yesterday = new Date(Date.now() - 86_400_000);
-    await page.getByLabel('Day', { exact: true }).first().fill(String(yesterday.getUTCDate()));
-    await page
-      .getByLabel('Month', { exact: true })
-      .first()
-      .fill(String(yesterday.getUTCMonth() + 1));
-    await page.getByLabel('Year', { exact: true }).first().fill(String(yesterday.getUTCFullYear()));
-    await page.getByLabel('Time', { exact: true }).fill('23:10');
+    await fillWhenYesterday(page, '23:10');
     await page.getByLabel('In the community').check();
     await page.getByLabel('Address or description of the place').fill('3 Mill Lane');
     await page.locator('#affected-0-type').check(); // member of staff

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { incident, organisation, site, user } from '../test/factories.ts';
 import { checkA11y, LIMIT, startHarness } from './harness.ts';
-import { signIn } from './pages.ts';
+import { fillWhenYesterday, signIn } from './pages.ts';
 
 /**
  * Issue 4's proof, in a real browser: a member of staff reports a physical assault through the form, the security
@@ -31,14 +31,7 @@ test('a nurse reports a physical assault, the LSMS triages it and records a caut
   await checkA11y(page);
 
   await page.getByLabel('Physical assault', { exact: true }).check();
-  const yesterday = new Date(Date.now() - 86_400_000);
-  await page.getByLabel('Day', { exact: true }).first().fill(String(yesterday.getUTCDate()));
-  await page
-    .getByLabel('Month', { exact: true })
-    .first()
-    .fill(String(yesterday.getUTCMonth() + 1));
-  await page.getByLabel('Year', { exact: true }).first().fill(String(yesterday.getUTCFullYear()));
-  await page.getByLabel('Time', { exact: true }).fill('14:30');
+  await fillWhenYesterday(page, '14:30');
   await page.getByLabel('At one of our sites').check();
   await page.getByLabel('Site', { exact: true }).selectOption({ label: 'Eastmoor Hospital' });
   await page.getByLabel('Where on the site (optional)').fill('Ward 7 corridor');

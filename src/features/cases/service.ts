@@ -862,16 +862,7 @@ export function casesService(db: Database, deps: CasesDeps) {
       const a = member(actor, 'case.read');
       return inScope(db, { orgId: a.orgId }, async (tx) => {
         const rows = await repo.overdue(tx, londonDay(new Date()), a.orgId, seesAll(a) ? undefined : a.userId);
-        return rows.map((r) => ({
-          id: r.id,
-          reference: r.reference,
-          status: r.status,
-          statusLabel: STATUS_LABELS[r.status as IncidentStatus],
-          categoryLabel: CATEGORY_DEFINITIONS[r.category as IncidentCategory].label,
-          dueOn: r.due_on,
-          managerName: r.manager_name,
-          lastEscalatedAt: r.last_escalated_at ? new Date(r.last_escalated_at as unknown as string) : null,
-        }));
+        return rows.map((r) => ({ ...overdueCase(r), dueOn: r.due_on, managerName: r.manager_name }));
       });
     },
 
@@ -885,16 +876,7 @@ export function casesService(db: Database, deps: CasesDeps) {
       if (!seesAll(a)) return [];
       return inScope(db, { orgId: a.orgId }, async (tx) => {
         const rows = await repo.unassignedOverdue(tx, unassignedOverdueBefore(new Date()), a.orgId);
-        return rows.map((r) => ({
-          id: r.id,
-          reference: r.reference,
-          status: r.status,
-          statusLabel: STATUS_LABELS[r.status as IncidentStatus],
-          categoryLabel: CATEGORY_DEFINITIONS[r.category as IncidentCategory].label,
-          reportedAt: new Date(r.reported_at as unknown as string),
-          overdueSince: r.overdue_since,
-          lastEscalatedAt: r.last_escalated_at ? new Date(r.last_escalated_at as unknown as string) : null,
-        }));
+        return rows.map((r) => ({ ...overdueCase(r), reportedAt: new Date(r.reported_at as unknown as string), overdueSince: r.overdue_since }));
       });
     },
 
@@ -1060,6 +1042,18 @@ export function casesService(db: Database, deps: CasesDeps) {
     }
     return { escalated: sent };
   }
+}
+
+/** What both overdue lists (investigations past due, cases unassigned by age) say of a case. */
+function overdueCase(r: { id: string; reference: string; status: string; category: string; last_escalated_at: unknown }) {
+  return {
+    id: r.id,
+    reference: r.reference,
+    status: r.status,
+    statusLabel: STATUS_LABELS[r.status as IncidentStatus],
+    categoryLabel: CATEGORY_DEFINITIONS[r.category as IncidentCategory].label,
+    lastEscalatedAt: r.last_escalated_at ? new Date(r.last_escalated_at as string) : null,
+  };
 }
 
 export type CasesService = ReturnType<typeof casesService>;
