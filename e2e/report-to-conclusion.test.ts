@@ -136,15 +136,24 @@ test('a nurse reports a physical assault, the LSMS triages it and records a caut
 
 test('the security specialist places a warning marker justified by a case, after fixing a mistake', LIMIT, async () => {
   const justifying = await incident(h.db.owner, { orgId: org.id, siteId: ward.id, reportedBy: nurse.id });
+  // the nurse asked for a marker when reporting (003 §3.2.11)
+  await h.db.owner
+    .updateTable('incidents')
+    .set({ marker_requested: true, marker_reason: 'The resident threatened me with a knife.' })
+    .where('id', '=', justifying.id)
+    .execute();
   // A second specialist: the first set up an authenticator in the test above and would be asked for a code.
   const colleague = await user(h.db.owner, { name: 'Sam Specialist', roles: [[org.id, 'security_specialist']] });
   const page = await h.newPage();
   await signIn(page, colleague.email);
   await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Warning markers' }).click();
   await page.locator('main h1').waitFor();
+  // the request waits on the markers page, with a link that places a marker for that case
+  await page.getByRole('table', { name: 'Cases asking for a warning marker' }).getByRole('link', { name: justifying.reference, exact: true }).waitFor();
   await checkA11y(page);
-  await page.goto('/markers/new');
+  await page.getByRole('link', { name: `Place a marker for case ${justifying.reference}` }).click();
   await page.getByRole('heading', { level: 1, name: 'Place a warning marker' }).waitFor();
+  assert.equal(await page.getByLabel('Incident references').inputValue(), justifying.reference, 'the case is filled in');
   await checkA11y(page);
 
   // An empty form is refused with the error summary; nothing is placed.
@@ -165,6 +174,14 @@ test('the security specialist places a warning marker justified by a case, after
   await page.getByText('12 Hill Street, Eastmoor').first().waitFor();
   assert.match((await page.locator('main').textContent()) ?? '', new RegExp(justifying.reference));
   await checkA11y(page);
+  // the case page lists the marker, and the request no longer waits
+  const markerUrl = page.url();
+  await page.goto(`/cases/${justifying.id}`);
+  await page.getByRole('heading', { level: 2, name: 'Warning markers' }).waitFor();
+  await page.getByRole('link', { name: 'Warning marker', exact: true }).waitFor();
+  assert.equal(await page.getByText('The reporter asked for a warning marker').count(), 0);
+  await checkA11y(page);
+  await page.goto(markerUrl);
 
   // The review (003 §3.2.11): varying the advice keeps the marker and records the decision in its trail.
   await page.getByRole('button', { name: 'Review this marker' }).click();
