@@ -221,6 +221,37 @@ const POLICE_DETAILS = {
 /** Details that belong to a "yes" to "Was anyone injured?" (003 §3.2.4). */
 const INJURY_DETAILS = { injuryDescription: 'a description of the injuries', examinedWithin48h: 'an answer about their examination' } as const;
 
+/**
+ * The yes/no questions that have details behind them, and what to say when details come with a blank or a "no"
+ * (the rule is in `incidentInput`): police (003 §3.2.6–3.2.7), injuries (003 §3.2.4) and the warning marker
+ * (003 §3.2.11).
+ */
+const DETAILS_BEHIND_YES: {
+  question: 'policeInvolved' | 'injured' | 'markerRequested';
+  details: Record<string, string>;
+  no: (given: string[]) => string;
+  blank: (given: string[]) => string;
+}[] = [
+  {
+    question: 'policeInvolved',
+    details: POLICE_DETAILS,
+    no: (g) => `You answered no to whether the police were involved but gave ${g.join(', ')}: select yes, or delete the police details`,
+    blank: (g) => `You gave ${g.join(', ')}: select whether the police were involved`,
+  },
+  {
+    question: 'injured',
+    details: INJURY_DETAILS,
+    no: (g) => `You answered no to whether anyone was injured but gave ${g.join(' and ')}: select yes, or delete the injury details`,
+    blank: (g) => `You gave ${g.join(' and ')}: select whether anyone was injured`,
+  },
+  {
+    question: 'markerRequested',
+    details: { markerReason: 'why staff should be warned' },
+    no: () => 'You answered no to a warning marker but said why staff should be warned: select yes, or delete the reason',
+    blank: () => 'You said why staff should be warned: select whether you are asking for a warning marker',
+  },
+];
+
 /** An incident report as submitted, with the rules that tie fields together. */
 export const incidentInput = fields
   .superRefine(
@@ -235,44 +266,25 @@ export const incidentInput = fields
       }
       if (category && requiresMedicalFactors(category) && !v.medicalFactors)
         issue(['medicalFactors'], 'Select whether medical factors contributed to the assault');
-      // 003 §3.2.4, §3.2.6–3.2.7: details given behind a yes/no question left blank, or answered "no", are refused
+      // 003 §3.2.4, §3.2.6–3.2.7, §3.2.11: details given behind a yes/no question left blank, or answered "no", are refused
       // with the question asked, never stored nor dropped. Dropping them lost what the reporter typed (a crime
       // reference the LSMS needs for police liaison); storing them against a blank or a "no" would record police
       // involvement or an injury the reporter did not confirm (and the injured flag feeds the assault statistics
       // and the 48-hour examination). Guessing "yes" would leave "did the police attend?" unanswered. One click on
       // the question settles it and loses nothing.
-      const answered = <K extends string>(labels: Record<K, string>) =>
-        (Object.keys(labels) as K[])
-          .filter((k) => (v as Record<string, unknown>)[k] !== undefined && (v as Record<string, unknown>)[k] !== false)
-          .map((k) => labels[k]);
-      const police = answered(POLICE_DETAILS);
-      if (police.length && v.policeInvolved !== true)
-        issue(
-          ['policeInvolved'],
-          v.policeInvolved === false
-            ? `You answered no to whether the police were involved but gave ${police.join(', ')}: select yes, or delete the police details`
-            : `You gave ${police.join(', ')}: select whether the police were involved`,
-        );
-      const injury = answered(INJURY_DETAILS);
-      if (injury.length && v.injured !== true)
-        issue(
-          ['injured'],
-          v.injured === false
-            ? `You answered no to whether anyone was injured but gave ${injury.join(' and ')}: select yes, or delete the injury details`
-            : `You gave ${injury.join(' and ')}: select whether anyone was injured`,
-        );
+      const answered = (labels: Record<string, string>) =>
+        Object.entries(labels)
+          .filter(([k]) => (v as Record<string, unknown>)[k] !== undefined && (v as Record<string, unknown>)[k] !== false)
+          .map(([, label]) => label);
+      for (const q of DETAILS_BEHIND_YES) {
+        const given = answered(q.details);
+        if (given.length && v[q.question] !== true) issue([q.question], v[q.question] === false ? q.no(given) : q.blank(given));
+      }
       if (v.injured === true) {
         if (!v.injuryDescription) issue(['injuryDescription'], 'Describe the injuries');
         if (!v.examinedWithin48h) issue(['examinedWithin48h'], 'Select whether the injuries have been examined');
       }
       if (v.policeInvolved === true && v.policeAttended === undefined) issue(['policeAttended'], 'Select whether the police attended');
-      if (v.markerReason && v.markerRequested !== true)
-        issue(
-          ['markerRequested'],
-          v.markerRequested === false
-            ? 'You answered no to a warning marker but said why staff should be warned: select yes, or delete the reason'
-            : 'You said why staff should be warned: select whether you are asking for a warning marker',
-        );
       if (v.markerRequested === true && !v.markerReason) issue(['markerReason'], 'Enter why staff should be warned, and about what');
       if (typeof v.shiftEnd === 'string' && parseTimeOfDay(v.shiftEnd) === null && v.occurredAt instanceof Date) {
         const end = new Date(v.shiftEnd);
