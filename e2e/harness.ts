@@ -12,9 +12,9 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { createApp, type Services } from '../src/app.ts';
-import { createMailer } from '../src/platform/mail.ts';
 import { createServices } from '../src/services.ts';
 import { type TestDatabase, testDatabase } from '../test/db.ts';
+import { testMailer } from '../test/mail.ts';
 
 export const CHROMIUM = process.env.WARDEN_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -69,12 +69,7 @@ function watch(page: Page) {
  */
 export async function startHarness(options: { config?: Partial<Parameters<typeof createServices>[1]> } = {}): Promise<Harness> {
   const db = await testDatabase();
-  // Without an SMTP sink, e-mails are not delivered and written nowhere (not to the test output).
-  const services = createServices(
-    db.app,
-    { sessionIdleMinutes: 60, sessionMaxHours: 12, ...options.config },
-    { mailer: options.config?.smtpUrl ? undefined : createMailer({}, () => {}) },
-  );
+  const services = createServices(db.app, { sessionIdleMinutes: 60, sessionMaxHours: 12, ...options.config }, { mailer: testMailer(options.config) });
   const app = await createApp(services, {
     config: { secureCookies: false, logLevel: 'silent', baseUrl: 'http://127.0.0.1' },
     logger: false,

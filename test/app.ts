@@ -2,10 +2,11 @@ import { after } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { cookieNames, createApp, type Services } from '../src/app.ts';
 import type { Role } from '../src/platform/access/roles.ts';
-import { createMailer, type Mailer } from '../src/platform/mail.ts';
+import type { Mailer } from '../src/platform/mail.ts';
 import { createServices } from '../src/services.ts';
 import { type TestDatabase, testDatabase } from './db.ts';
 import { organisation, session, user } from './factories.ts';
+import { testMailer } from './mail.ts';
 
 export type TestApp = { app: FastifyInstance; db: TestDatabase; services: Services };
 
@@ -15,9 +16,7 @@ export async function testApp(options: { demo?: boolean; mailer?: Mailer; config
   const services = createServices(
     db.app,
     { sessionIdleMinutes: 60, sessionMaxHours: 12, baseUrl: 'http://localhost', ...options.config },
-    // Without a sink (a mailer, or the config's smtpUrl), e-mails are not delivered and written nowhere (not to
-    // the test output); tests that read e-mail give a test/mail.ts sink.
-    { mailer: options.mailer ?? (options.config?.smtpUrl ? undefined : createMailer({}, () => {})) },
+    { mailer: options.mailer ?? testMailer(options.config) },
   );
   const app = await createApp(services, {
     config: { secureCookies: false, logLevel: 'silent', baseUrl: 'http://localhost' },

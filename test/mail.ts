@@ -1,6 +1,15 @@
 import { after } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { createMailer, type Mailer } from '../src/platform/mail.ts';
+
+/**
+ * The mailer a test app gets when the test gives none: with an SMTP URL in its config, none (the app makes one for
+ * that URL, a test/mail.ts sink); otherwise one that delivers nothing and writes nowhere, not to the test output.
+ */
+export function testMailer(config: { smtpUrl?: string } = {}): Mailer | undefined {
+  return config.smtpUrl ? undefined : createMailer({}, () => {});
+}
 
 export type ReceivedMail = { from: string; to: string[]; subject: string; text: string };
 
