@@ -195,3 +195,38 @@ test('the security specialist places a warning marker justified by a case, after
   await page.getByRole('cell', { name: 'A further threat was reported' }).waitFor();
   await checkA11y(page);
 });
+
+test('the security specialist decides that a requested marker is not needed, and the reporter is told', LIMIT, async () => {
+  // 003 §2.2.3.9: a marker is placed only where appropriate, never for a public place; the request still gets an answer
+  const reporter = await user(h.db.owner, { name: 'Ravi Porter', roles: [[org.id, 'reporter']] });
+  const asked = await incident(h.db.owner, { orgId: org.id, siteId: ward.id, reportedBy: reporter.id });
+  await h.db.owner
+    .updateTable('incidents')
+    .set({ marker_requested: true, marker_reason: 'A visitor shouted at me in the main reception.' })
+    .where('id', '=', asked.id)
+    .execute();
+  const specialist = await user(h.db.owner, { name: 'Kit Specialist', roles: [[org.id, 'security_specialist']] });
+  const page = await h.newPage();
+  await signIn(page, specialist.email);
+  await page.goto(`/cases/${asked.id}`);
+  await page.getByRole('link', { name: 'Decide that no marker is needed' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Decide that no warning marker is needed' }).waitFor();
+  await checkA11y(page);
+
+  await page.getByRole('button', { name: 'Record that no marker is needed' }).click();
+  await page.locator('.nhsuk-error-summary').waitFor();
+  assert.match(await page.title(), /^Error: /);
+  await checkA11y(page);
+  await page.getByLabel('Why is no warning marker needed?').fill('The main reception is a public place.');
+  await page.getByRole('button', { name: 'Record that no marker is needed' }).click();
+  await page.getByText('It was decided that none is needed').waitFor();
+  assert.match((await page.locator('#markers ~ .nhsuk-inset-text').first().textContent()) ?? '', /Kit Specialist[\s\S]*public place/);
+  await checkA11y(page);
+
+  const reporterPage = await h.newPage();
+  await signIn(reporterPage, reporter.email);
+  await reporterPage.goto(`/incidents/mine/${asked.id}`);
+  await reporterPage.getByText('The security team decided that no marker is needed').waitFor();
+  assert.equal(await reporterPage.getByText('public place').count(), 0, 'the reason is the case’s, not the reporter’s');
+  await checkA11y(reporterPage);
+});

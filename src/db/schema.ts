@@ -345,6 +345,16 @@ export interface WarningMarkerReviewsTable {
   changes: Generated<unknown>;
 }
 
+/** The security specialist's decision that a reporter's marker request needs no marker (append-only, one per incident). */
+export interface MarkerRequestDecisionsTable {
+  id: Generated<string>;
+  org_id: string;
+  incident_id: string;
+  reason: string;
+  decided_by: string;
+  decided_at: Generated<Date>;
+}
+
 // ---- standards and self review (20261124090000-SelfReview; SPEC C5) ----
 /** One loaded version of a standards framework (src/standards/schema.ts); never updated. Deployment-wide. */
 export interface StandardsFrameworksTable {
@@ -691,6 +701,7 @@ export interface DB {
   warning_markers: WarningMarkersTable;
   warning_marker_incidents: WarningMarkerIncidentsTable;
   warning_marker_reviews: WarningMarkerReviewsTable;
+  marker_request_decisions: MarkerRequestDecisionsTable;
   case_settings: CaseSettingsTable;
   case_investigations: CaseInvestigationsTable;
   case_log_entries: CaseLogEntriesTable;

@@ -1101,6 +1101,133 @@ test('003 §3.2.11: a reporter’s request for a warning marker reaches the LSMS
   assert.equal(requestsOf((await w.specialist.client.get('/markers')).body), '', 'no longer waiting');
 });
 
+describe('003 §2.2.3.9, §3.2.11: the LSMS decides that a requested marker is not needed', () => {
+  const REASON = 'The incident happened in the main reception, a public place.';
+  const decisions = (incidentId: string) => db.selectFrom('marker_request_decisions').selectAll().where('incident_id', '=', incidentId).execute();
+  const requested = async () => {
+    const w = await world();
+    await db.updateTable('incidents').set({ marker_requested: true, marker_reason: 'The visitor comes every week.' }).where('id', '=', w.c.id).execute();
+    return w;
+  };
+  const requestsOf = (body: string) => body.match(/<h2 id="requests">[\s\S]*?<h2 id="markers">/)?.[0] ?? '';
+  const waitingLine = async (client: Client) => /(\d+) requests? for a warning marker to answer/.exec((await client.get('/')).body)?.[1];
+
+  test('on the form, with a reason: the case keeps the decision, the request leaves the lists, the reporter is told; audited', async () => {
+    const w = await requested();
+    assert.equal(await waitingLine(w.specialist.client), '1', 'the home page counts the request');
+    assert.equal(await waitingLine(w.smd.client), undefined, 'the SMD answers none');
+    assert.match((await w.reporter.client.get(`/incidents/mine/${w.c.id}`)).body, /Warning marker you asked for[\s\S]{0,200}has not decided yet/);
+    const api = await w.specialist.client.get('/api/v1/markers/requests');
+    assert.deepEqual(
+      (api.json() as { reference: string }[]).map((r) => r.reference),
+      [w.c.reference],
+    );
+    assert.match(requestsOf((await w.specialist.client.get('/markers')).body), new RegExp(`href="/cases/${w.c.id}/marker-request/decline">No marker needed`));
+    const casePage = await w.specialist.client.get(`/cases/${w.c.id}`);
+    assert.match(casePage.body, new RegExp(`href="/cases/${w.c.id}/marker-request/decline">Decide that no marker is needed`));
+
+    const form = await w.specialist.client.get(`/cases/${w.c.id}/marker-request/decline`);
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /Why is no warning marker needed\?/);
+    const blank = await w.specialist.client.post(`/cases/${w.c.id}/marker-request/decline`, { reason: '  ' });
+    assert.equal(blank.statusCode, 400);
+    assert.match(blank.body, /nhsuk-error-summary[\s\S]*href="#reason">\s*Enter why no warning marker is needed/);
+    assert.equal((await decisions(w.c.id)).length, 0, 'nothing written');
+
+    const sent = await w.specialist.client.post(`/cases/${w.c.id}/marker-request/decline`, { reason: REASON });
+    assert.equal(sent.statusCode, 303, sent.body);
+    assert.equal(sent.headers.location, `/cases/${w.c.id}#markers`);
+    const [d] = await decisions(w.c.id);
+    assert.equal(d?.reason, REASON);
+    assert.equal(d?.decided_by, w.specialist.user.id);
+    assert.equal(await auditCount('marker.request_decline', w.c.id), 1);
+
+    const after = await w.specialist.client.get(`/cases/${w.c.id}`);
+    assert.match(after.body, /It was decided that none is needed: .* by /);
+    assert.match(after.body, /a public place/, 'the LSMS reads why');
+    assert.doesNotMatch(after.body, /Decide that no marker is needed/);
+    assert.match(after.body, /Place a warning marker for this case/, 'a marker can still be placed');
+    const smdCase = await w.smd.client.get(`/cases/${w.c.id}`);
+    assert.match(smdCase.body, /It was decided that none is needed/);
+    assert.doesNotMatch(smdCase.body, /a public place/, 'the reason may describe people: not for the SMD');
+    assert.equal(requestsOf((await w.specialist.client.get('/markers')).body), '');
+    assert.equal((await w.specialist.client.get('/api/v1/markers/requests')).json().length, 0);
+    assert.equal(await waitingLine(w.specialist.client), '0');
+
+    const mine = await w.reporter.client.get(`/incidents/mine/${w.c.id}`);
+    assert.match(mine.body, /decided that no marker is needed/);
+    assert.doesNotMatch(mine.body, /a public place/, 'the decision is the reporter’s to know, not its reason');
+    assert.equal((await w.reporter.client.get(`/api/v1/incidents/${w.c.id}`)).json().markerAnswer, 'not_needed');
+    const again = await w.specialist.client.post(`/cases/${w.c.id}/marker-request/decline`, { reason: 'Again' });
+    assert.equal(again.statusCode, 400);
+    assert.match(again.body, /already been decided/);
+
+    // a marker placed later answers the request too; the decision stays on the record
+    const placed = await w.specialist.client.json('POST', '/api/v1/markers', {
+      subjectKind: 'address',
+      address: 'Flat 2, 3 Mill Lane',
+      notPublicPlace: true,
+      risk: 'A relative threatened a nurse.',
+      handlingAdvice: 'Visit in pairs.',
+      reviewDue: londonDay(new Date(), 90),
+      incidents: [w.c.reference],
+    });
+    assert.equal(placed.statusCode, 201, placed.body);
+    assert.equal((await w.reporter.client.get(`/api/v1/incidents/${w.c.id}`)).json().markerAnswer, 'placed');
+    assert.equal((await decisions(w.c.id)).length, 1);
+  });
+
+  test('through the API: only the LSMS of the organisation, only for an open case whose reporter asked, once; nothing written otherwise', async () => {
+    const w = await requested();
+    const decline = (client: Client, id = w.c.id, body: unknown = { reason: REASON }) =>
+      client.json('POST', `/api/v1/cases/${id}/marker-request/decline`, body);
+    assert.equal((await decline(w.smd.client)).statusCode, 403);
+    assert.equal((await decline(w.manager.client)).statusCode, 403);
+    assert.equal((await decline(w.reporter.client)).statusCode, 403);
+    const other = await world();
+    assert.equal((await decline(other.specialist.client)).statusCode, 404, 'another organisation’s case is not found');
+    const missing = await decline(w.specialist.client, w.c.id, {});
+    assert.equal(missing.statusCode, 400);
+    assert.equal(missing.json().errors[0].field, 'reason');
+    assert.equal((await decline(w.specialist.client, w.c.id, { reason: 'x'.repeat(2001) })).statusCode, 400);
+    const notAsked = await decline(other.specialist.client, other.c.id);
+    assert.equal(notAsked.statusCode, 409);
+    assert.match(notAsked.json().detail, /did not ask for a warning marker/);
+    const closed = await requested();
+    await db.updateTable('incidents').set({ status: 'closed_nfa' }).where('id', '=', closed.c.id).execute();
+    assert.equal((await decline(closed.specialist.client, closed.c.id)).statusCode, 409);
+    assert.equal((await decisions(w.c.id)).length + (await decisions(other.c.id)).length + (await decisions(closed.c.id)).length, 0);
+
+    const ok = await decline(w.specialist.client);
+    assert.equal(ok.statusCode, 201, ok.body);
+    assert.equal(ok.json().reference, w.c.reference);
+    assert.equal((await decline(w.specialist.client)).statusCode, 409, 'decided once');
+    assert.equal((await decisions(w.c.id)).length, 1);
+    await assert.rejects(
+      db.updateTable('marker_request_decisions').set({ reason: 'rewritten' }).where('incident_id', '=', w.c.id).execute(),
+      /append-only|not allowed|cannot/i,
+      'the decision is never rewritten',
+    );
+  });
+
+  test('a request already answered by a marker cannot be decided against', async () => {
+    const w = await requested();
+    const placed = await w.specialist.client.json('POST', '/api/v1/markers', {
+      subjectKind: 'individual',
+      personDescription: 'Tall man, red coat',
+      risk: 'Threatened staff.',
+      handlingAdvice: 'Do not meet alone.',
+      reviewDue: londonDay(new Date(), 30),
+      incidents: [w.c.reference],
+    });
+    assert.equal(placed.statusCode, 201, placed.body);
+    const res = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/marker-request/decline`, { reason: REASON });
+    assert.equal(res.statusCode, 409);
+    assert.match(res.json().detail, /already been placed/);
+    assert.match((await w.specialist.client.get(`/cases/${w.c.id}/marker-request/decline`)).body, /This request has been answered/);
+  });
+});
+
 describe('the manager is e-mailed about the investigation asked of them (003 §2.3.1, §7.5.4)', () => {
   const ASSIGNED = /^Investigation assigned to you/;
   test('when asked to investigate, when the due date moves, and when it is given to another manager; never for a refused or unchanged triage', async () => {

@@ -56,6 +56,15 @@ export const casesRepository = {
       .orderBy('m.created_at')
       .execute();
   },
+  /** The decision that the reporter's marker request needs no marker (003 §3.2.11), if one was recorded. */
+  markerRequestDecision(tx: Tx, orgId: string, incidentId: string) {
+    return tx
+      .selectFrom('marker_request_decisions')
+      .select(['reason', 'decided_by', 'decided_at'])
+      .where('org_id', '=', orgId)
+      .where('incident_id', '=', incidentId)
+      .executeTakeFirst();
+  },
   /** The e-mail address of an active user, or undefined. */
   async activeEmail(tx: Tx, id: string) {
     return (await tx.selectFrom('users').select('email').where('id', '=', id).where('is_active', '=', true).executeTakeFirst())?.email;

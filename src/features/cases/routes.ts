@@ -68,6 +68,7 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
           { text: l.lessonsLearned },
         ]),
         noSanctionRecorded: c.noSanction ? `${whenText(c.noSanction.at)} by ${c.noSanction.by}` : '',
+        markerDecided: c.markerDecision ? `${whenText(c.markerDecision.at)} by ${c.markerDecision.by}` : '',
         earlierInvestigationRows: c.earlierInvestigations.map((x) => [
           { text: x.managerName },
           { text: x.dueOn },

@@ -196,6 +196,12 @@ export function casesService(db: Database, deps: CasesDeps) {
           versions.length ? 'case and earlier versions' : 'case',
         );
         const personal = fields.has('narrative');
+        // 003 §2.2.3.9, §3.2.11: the warning markers this incident justifies, and any decision that the reporter's
+        // request needs none, for those who may read markers
+        const canReadMarkers = can(a, 'marker.read', a.orgId);
+        const [markers, markerDecision] = canReadMarkers
+          ? await Promise.all([repo.markersOf(tx, a.orgId, id), row.marker_requested ? repo.markerRequestDecision(tx, a.orgId, id) : undefined])
+          : [[], undefined];
         const ids = [
           ...events.map((e) => e.actor_id),
           ...versions.map((v) => v.changed_by),
@@ -205,13 +211,11 @@ export function casesService(db: Database, deps: CasesDeps) {
           ...closures.map((x) => x.closed_by),
           ...earlierInv.flatMap((x) => [x.manager_id, x.replaced_by]),
           inv?.manager_id,
+          markerDecision?.decided_by,
         ].filter((x): x is string => !!x);
         const names = new Map((await repo.userNames(tx, [...new Set(ids)])).map((u) => [u.id, u.name]));
         const nameOf = (x: string | null | undefined) => (x ? (names.get(x) ?? 'Unknown user') : 'Warden');
         const canManage = has(a, 'security_specialist');
-        // 003 §2.2.3.9, §3.2.11: the warning markers this incident justifies, for those who may read markers
-        const canReadMarkers = can(a, 'marker.read', a.orgId);
-        const markers = canReadMarkers ? await repo.markersOf(tx, a.orgId, id) : [];
         const status = row.status as IncidentStatus;
         const today = londonDay(new Date());
         const open = !CLOSED.includes(status);
@@ -371,6 +375,10 @@ export function casesService(db: Database, deps: CasesDeps) {
           canManage,
           markerRequested: row.marker_requested,
           markers: markers.map((m) => ({ id: m.id, status: m.status, reviewDue: m.review_due })),
+          // the reason may describe people, as the reporter's does: only to those who read the narrative
+          markerDecision: markerDecision
+            ? { by: nameOf(markerDecision.decided_by), at: markerDecision.decided_at, reason: personal ? markerDecision.reason : null }
+            : null,
           canReadMarkers,
           canPlaceMarker: can(a, 'marker.manage', a.orgId),
           // who has read this case's personal data, and who changed what: the audit trail by case (issue 4 §14)

@@ -6,7 +6,7 @@ import type { MarkersService } from '../markers/service.ts';
 
 /**
  * The home page: what the signed-in user can do and what is waiting for them (reports to triage, overdue cases,
- * markers due for review), or a sign-in prompt; and the accessibility statement.
+ * markers due for review, reporters' requests for a marker), or a sign-in prompt; and the accessibility statement.
  */
 export async function homeRoutes(app: FastifyInstance, services: { casesList: CasesListService; markers: MarkersService }): Promise<void> {
   app.get('/', { schema: { hide: true } }, async (req, reply) => {
@@ -15,8 +15,8 @@ export async function homeRoutes(app: FastifyInstance, services: { casesList: Ca
       actor?.kind === 'user' ? [...actor.globalRoles.map((r) => `${ROLE_LABELS[r]} (all organisations)`), ...actor.roles.map((r) => ROLE_LABELS[r])] : [];
     // A member of staff's first need is to report: the action is the page's first call to action (SPEC C2).
     const canReport = actor ? can(actor, 'incident.report') : false;
-    const [cases, markersDue] = await Promise.all([services.casesList.waiting(actor), services.markers.dueCount(actor)]);
-    return reply.page('home/views/home.njk', { title: 'Home', roles, canReport, waiting: waitingItems(cases, markersDue) });
+    const [cases, markers] = await Promise.all([services.casesList.waiting(actor), services.markers.waiting(actor)]);
+    return reply.page('home/views/home.njk', { title: 'Home', roles, canReport, waiting: waitingItems(cases, markers) });
   });
   app.get('/accessibility', { schema: { hide: true } }, async (_req, reply) =>
     reply.page('home/views/accessibility.njk', { title: 'Accessibility statement' }),
@@ -24,7 +24,7 @@ export async function homeRoutes(app: FastifyInstance, services: { casesList: Ca
 }
 
 /** "Waiting for you": one linked line per kind of work, with its count (zero included, so the page says so). */
-function waitingItems(cases: Awaited<ReturnType<CasesListService['waiting']>>, markersDue: number | null) {
+function waitingItems(cases: Awaited<ReturnType<CasesListService['waiting']>>, markers: Awaited<ReturnType<MarkersService['waiting']>>) {
   const items: { href: string; text: string }[] = [];
   const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
   if (cases?.scope === 'organisation') {
@@ -34,6 +34,10 @@ function waitingItems(cases: Awaited<ReturnType<CasesListService['waiting']>>, m
     items.push({ href: '/cases', text: `${n(cases.open, 'open case', 'open cases')} with an investigation assigned to you` });
     items.push({ href: '/cases?overdue=1', text: `${cases.overdue} of your cases ${cases.overdue === 1 ? 'is' : 'are'} overdue` });
   }
-  if (markersDue !== null) items.push({ href: '/markers?due=1', text: `${n(markersDue, 'warning marker', 'warning markers')} due for review` });
+  if (markers) {
+    items.push({ href: '/markers?due=1', text: `${n(markers.due, 'warning marker', 'warning markers')} due for review` });
+    // 003 §3.2.11: reporters' requests for a marker, answered by placing one or deciding none is needed
+    items.push({ href: '/markers#requests', text: `${n(markers.requests, 'request', 'requests')} for a warning marker to answer` });
+  }
   return items;
 }

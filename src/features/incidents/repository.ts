@@ -136,6 +136,17 @@ export const incidentsRepository = {
       .executeTakeFirst();
   },
 
+  /** Whether a warning marker is linked to the incident, and whether one was decided against (003 §3.2.11). */
+  async markerAnswer(tx: Tx, orgId: string, incidentId: string) {
+    const r = await tx
+      .selectNoFrom((eb) => [
+        eb.exists(eb.selectFrom('warning_marker_incidents').select('marker_id').where('org_id', '=', orgId).where('incident_id', '=', incidentId)).as('placed'),
+        eb.exists(eb.selectFrom('marker_request_decisions').select('id').where('org_id', '=', orgId).where('incident_id', '=', incidentId)).as('declined'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { placed: !!r.placed, declined: !!r.declined };
+  },
+
   people(tx: Tx, orgId: string, incidentId: string) {
     return tx
       .selectFrom('incident_people')

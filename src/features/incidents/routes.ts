@@ -124,6 +124,14 @@ export async function incidentRoutes(app: FastifyInstance, service: IncidentsSer
     });
   });
 
+  /** What the reporter is told of the warning marker they asked for (003 §3.2.11; 000 §7.2.6). */
+  const MARKER_ANSWERS = {
+    not_asked: null,
+    waiting: 'The security team has not decided yet',
+    placed: 'A warning marker has been placed, so colleagues are warned before they go there',
+    not_needed: 'The security team decided that no marker is needed. Ask them if you want to know why.',
+  } as const;
+
   app.get('/incidents/mine/:id', hide, async (req, reply) => {
     const incident = await service.getMine(actorOf(req), idParam(req));
     return reply.page('incidents/views/show.njk', {
@@ -133,6 +141,7 @@ export async function incidentRoutes(app: FastifyInstance, service: IncidentsSer
       correctedAt: incident.correctedAt ? whenText(incident.correctedAt) : null,
       rows: summaryRows(incident),
       history: incident.history.map((h) => ({ at: whenText(h.at), label: h.statusLabel })),
+      markerAnswer: MARKER_ANSWERS[incident.markerAnswer],
     });
   });
 

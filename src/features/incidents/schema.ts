@@ -512,6 +512,12 @@ export const incidentDetailOut = incidentSummaryOut.extend({
   corrected: z.boolean(),
   /** When it was last corrected. */
   correctedAt: z.date().nullable(),
+  /**
+   * What became of the reporter's request for a warning marker (feedback, 000 §7.2.6): `placed`, `not_needed`
+   * (the security specialist decided none was needed), `waiting`, or `not_asked`. The reason for a decision is not
+   * the reporter's to read.
+   */
+  markerAnswer: z.enum(['not_asked', 'waiting', 'placed', 'not_needed']),
   history: z.array(z.object({ at: z.date(), status, statusLabel: z.string() })),
 });
 

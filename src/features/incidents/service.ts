@@ -702,7 +702,12 @@ export function incidentsService(db: Database) {
       return inScope(db, { orgId: a.orgId }, async (tx) => {
         const r = await repo.findBySubmitter(tx, a.orgId, submitterOf(a), id);
         if (!r) throw notFound('report');
-        const [people, events, versions] = await Promise.all([repo.people(tx, a.orgId, id), repo.events(tx, a.orgId, id), repo.versions(tx, a.orgId, id)]);
+        const [people, events, versions, marker] = await Promise.all([
+          repo.people(tx, a.orgId, id),
+          repo.events(tx, a.orgId, id),
+          repo.versions(tx, a.orgId, id),
+          repo.markerAnswer(tx, a.orgId, id),
+        ]);
         await audit(tx, a, {
           action: 'incident.read_personal',
           orgId: a.orgId,
@@ -715,7 +720,9 @@ export function incidentsService(db: Database) {
           ...detail(asReported(r, first), people, events),
           corrected: versions.length > 0,
           correctedAt: versions.at(-1)?.changed_at ?? null,
-        };
+          // 000 §7.2.6: what became of the marker they asked for (a marker placed answers it, even after a decision)
+          markerAnswer: !r.marker_requested ? 'not_asked' : marker.placed ? 'placed' : marker.declined ? 'not_needed' : 'waiting',
+        } as const;
       });
     },
   };

@@ -18,6 +18,16 @@ const MARKER = [
   'created_at',
 ] as const;
 
+/** Open cases of `orgId` whose reporter asked for a marker that is neither placed nor decided against. */
+const pendingRequests = (tx: Tx, orgId: string) =>
+  tx
+    .selectFrom('incidents as i')
+    .where('i.org_id', '=', orgId)
+    .where('i.marker_requested', '=', true)
+    .where('i.status', 'not in', ['closed', 'closed_nfa'])
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('warning_marker_incidents as l').select('l.marker_id').whereRef('l.incident_id', '=', 'i.id'))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('marker_request_decisions as d').select('d.id').whereRef('d.incident_id', '=', 'i.id'))));
+
 /** The only code that touches the marker tables. Every query runs in a scoped transaction (tenancy.ts). */
 export const markersRepository = {
   /** The organisation's incidents with these references (references of other organisations find nothing). */
@@ -116,22 +126,48 @@ export const markersRepository = {
     return q.executeTakeFirst();
   },
 
-  /** Live markers due for review by `today` (soonest first), or every marker (live first, then by review date). */
   /**
-   * Open cases whose reporter asked for a warning marker (003 §3.2.11) and that no marker is linked to yet,
-   * oldest first.
+   * Open cases whose reporter asked for a warning marker (003 §3.2.11) and that nobody has answered yet — no
+   * marker linked, no decision that none is needed — oldest first.
    */
   requests(tx: Tx, orgId: string) {
-    return tx
+    return pendingRequests(tx, orgId).select(['i.id', 'i.reference', 'i.category', 'i.reported_at']).orderBy('i.reported_at').limit(500).execute();
+  },
+
+  /** How many requests `requests` would list (uncapped), for the home page. */
+  async requestCount(tx: Tx, orgId: string) {
+    const r = await pendingRequests(tx, orgId)
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+
+  /** One incident as a marker request: whether one was made, whether a marker answers it, and any decision. */
+  request(tx: Tx, orgId: string, incidentId: string, options: { lock?: boolean } = {}) {
+    let q = tx
       .selectFrom('incidents as i')
-      .select(['i.id', 'i.reference', 'i.category', 'i.reported_at'])
+      .leftJoin('marker_request_decisions as d', 'd.incident_id', 'i.id')
+      .select((eb) => [
+        'i.id',
+        'i.reference',
+        'i.category',
+        'i.status',
+        'i.marker_requested',
+        'd.decided_at',
+        eb.exists(eb.selectFrom('warning_marker_incidents as l').select('l.marker_id').whereRef('l.incident_id', '=', 'i.id')).as('has_marker'),
+      ])
       .where('i.org_id', '=', orgId)
-      .where('i.marker_requested', '=', true)
-      .where('i.status', 'not in', ['closed', 'closed_nfa'])
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('warning_marker_incidents as l').select('l.marker_id').whereRef('l.incident_id', '=', 'i.id'))))
-      .orderBy('i.reported_at')
-      .limit(500)
-      .execute();
+      .where('i.id', '=', incidentId);
+    if (options.lock) q = q.forUpdate('i');
+    return q.executeTakeFirst();
+  },
+
+  decline(tx: Tx, d: { orgId: string; incidentId: string; reason: string; by: string }) {
+    return tx
+      .insertInto('marker_request_decisions')
+      .values({ org_id: d.orgId, incident_id: d.incidentId, reason: d.reason, decided_by: d.by })
+      .returning('decided_at')
+      .executeTakeFirstOrThrow();
   },
 
   /** How many live markers have a review date on or before `dueBy`. */
@@ -146,6 +182,7 @@ export const markersRepository = {
     return Number(r.n);
   },
 
+  /** Live markers due for review by `dueBy` (soonest first), or every marker (live first, then by review date). */
   list(tx: Tx, orgId: string, options: { dueBy?: string }) {
     let q = tx.selectFrom('warning_markers').select(MARKER).where('org_id', '=', orgId);
     if (options.dueBy) q = q.where('status', '=', 'active').where('review_due', '<=', options.dueBy);

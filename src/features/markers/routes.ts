@@ -6,7 +6,7 @@ import { can } from '../../platform/access/policy.ts';
 import { actorOf, idParam, submitForm, validatedByService } from '../../platform/forms.ts';
 import { escapeHtml as esc } from '../../platform/views.ts';
 import { whenText } from '../incidents/present.ts';
-import { markerDetailOut, markerInput, markerListQuery, markerOut, reviewInput } from './schema.ts';
+import { markerDetailOut, markerInput, markerListQuery, markerOut, markerRequestOut, requestDecisionInput, reviewInput } from './schema.ts';
 import type { MarkerOut, MarkersService } from './service.ts';
 
 const DECISION_TEXT: Record<string, string> = { created: 'Placed', kept: 'Kept', varied: 'Varied', removed: 'Removed' };
@@ -50,7 +50,9 @@ export async function markerRoutes(app: FastifyInstance, service: MarkersService
         { text: r.categoryLabel },
         { text: whenText(r.reportedAt) },
         {
-          html: `<a href="/markers/new?incident=${encodeURIComponent(r.reference)}">Place a marker<span class="nhsuk-u-visually-hidden"> for case ${esc(r.reference)}</span></a>`,
+          html:
+            `<a href="/markers/new?incident=${encodeURIComponent(r.reference)}">Place a marker<span class="nhsuk-u-visually-hidden"> for case ${esc(r.reference)}</span></a>` +
+            `<br><a href="/cases/${r.id}/marker-request/decline">No marker needed<span class="nhsuk-u-visually-hidden"> for case ${esc(r.reference)}</span></a>`,
         },
       ]),
       rows: markers.map((m) => [
@@ -112,6 +114,23 @@ export async function markerRoutes(app: FastifyInstance, service: MarkersService
     ),
   );
 
+  // 003 §3.2.11: the other answer to a reporter's request — no marker is needed, and why
+  const declineContext = async (req: FastifyRequest) => ({
+    title: 'Decide that no warning marker is needed',
+    request: await service.request(actorOf(req), idParam(req)),
+  });
+  app.get('/cases/:id/marker-request/decline', hide, async (req, reply) =>
+    reply.page('markers/views/decline.njk', { ...(await declineContext(req)), values: {} }),
+  );
+  app.post('/cases/:id/marker-request/decline', hide, async (req, reply) =>
+    submitForm(
+      req,
+      reply,
+      async (body) => `/cases/${(await service.declineRequest(actorOf(req), idParam(req), body)).id}#markers`,
+      async () => ({ template: 'markers/views/decline.njk', context: await declineContext(req) }),
+    ),
+  );
+
   // ---- JSON API ----------------------------------------------------------------------------------------
   const api = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['markers'];
@@ -144,6 +163,37 @@ export async function markerRoutes(app: FastifyInstance, service: MarkersService
       },
     },
     async (req, reply) => reply.code(201).send(await service.create(actorOf(req), req.body)),
+  );
+  api.get(
+    '/api/v1/markers/requests',
+    {
+      schema: {
+        tags,
+        summary: 'Open cases whose reporter asked for a warning marker, not yet answered',
+        description:
+          'Security specialists only. A request is answered by placing a marker for the case or by ' +
+          '`POST /api/v1/cases/{id}/marker-request/decline` (003 §2.2.3.9, §3.2.11). Oldest first; references and types only.',
+        response: { 200: z.array(markerRequestOut) },
+      },
+    },
+    async (req) => service.requests(actorOf(req)),
+  );
+  api.post(
+    '/api/v1/cases/:id/marker-request/decline',
+    {
+      ...validatedByService,
+      schema: {
+        tags,
+        summary: 'Decide that the warning marker a reporter asked for is not needed, and why',
+        description:
+          'Security specialists only. The case must be open, its reporter must have asked for a marker, and the request must not be ' +
+          'answered yet (409 otherwise). Recorded once, never changed; a marker can still be placed later.',
+        params,
+        body: requestDecisionInput,
+        response: { 201: z.object({ id: z.uuid(), reference: z.string(), decidedAt: z.date() }) },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await service.declineRequest(actorOf(req), idParam(req), req.body)),
   );
   api.get(
     '/api/v1/markers/:id',

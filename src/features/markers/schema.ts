@@ -68,6 +68,16 @@ export const reviewInput = z
   });
 export type ReviewInput = z.infer<typeof reviewInput>;
 
+/**
+ * The security specialist's answer to a reporter's request that no marker is needed (003 §2.2.3.9: a marker is
+ * placed "where appropriate … (i.e. not a public place or building)"), and why.
+ */
+export const requestDecisionInput = z.object({
+  reason: required(2000, 'Reason', 'Enter why no warning marker is needed'),
+});
+
+export const markerRequestOut = z.object({ id: z.uuid(), reference: z.string(), categoryLabel: z.string(), reportedAt: z.date() });
+
 export const markerListQuery = z.object({
   // Optional; `due=yes` or any other unknown value is a 400 naming the field, not a silent "no".
   due: optionalFlag('due'),

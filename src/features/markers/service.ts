@@ -4,11 +4,12 @@ import { isDueForReview, latestReviewDate, londonToday, type MarkerSubject, revi
 import { authorize, can } from '../../platform/access/policy.ts';
 import type { Actor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
-import { type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { conflict, type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
+import { CLOSED_CASE } from '../cases/service.ts';
 import { markersRepository as repo } from './repository.ts';
-import { markerInput, markerListQuery, reviewInput } from './schema.ts';
+import { markerInput, markerListQuery, requestDecisionInput, reviewInput } from './schema.ts';
 
 type Member = Extract<Actor, { kind: 'user' }> & { orgId: string };
 type MarkerRow = NonNullable<Awaited<ReturnType<typeof repo.find>>>;
@@ -68,11 +69,64 @@ export function markersService(db: Database, clock: () => Date = () => new Date(
       );
     },
 
-    /** How many live markers are due for review, for the home page of those who review them; null for others. */
-    async dueCount(actor: Actor | null) {
+    /**
+     * For the home page of those who decide markers: how many live markers are due for review and how many
+     * reporters' requests wait for an answer; null for others.
+     */
+    async waiting(actor: Actor | null) {
       if (actor?.kind !== 'user' || !actor.orgId || !can(actor, 'marker.manage', actor.orgId)) return null;
       const a = member(actor, 'marker.manage');
-      return inScope(db, { orgId: a.orgId }, (tx) => repo.dueCount(tx, a.orgId, londonToday(clock())));
+      return inScope(db, { orgId: a.orgId }, async (tx) => ({
+        due: await repo.dueCount(tx, a.orgId, londonToday(clock())),
+        requests: await repo.requestCount(tx, a.orgId),
+      }));
+    },
+
+    /**
+     * The reporter's request on case `incidentId`, for the page where the security specialist decides that no
+     * marker is needed: reference and type only (the reporter's reason is read, and audited, on the case page).
+     */
+    async request(actor: Actor | null, incidentId: string) {
+      const a = member(actor, 'marker.manage');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const r = await repo.request(tx, a.orgId, incidentId);
+        if (!r) throw notFound('case');
+        return {
+          id: r.id,
+          reference: r.reference,
+          categoryLabel: CATEGORY_DEFINITIONS[r.category as IncidentCategory].label,
+          requested: r.marker_requested,
+          answered: r.has_marker || r.decided_at !== null,
+        };
+      });
+    },
+
+    /**
+     * Answers a reporter's request (003 §2.2.3.9, §3.2.11) with "no marker is needed", and why. The case must be
+     * open, its reporter must have asked, and nobody must have answered yet (a marker placed, or a decision
+     * recorded); otherwise nothing is written. Audited against the case; the reason stays with the decision, as it
+     * may describe people.
+     */
+    async declineRequest(actor: Actor | null, incidentId: string, raw: unknown) {
+      const a = member(actor, 'marker.manage');
+      const { reason } = parse(requestDecisionInput, raw);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const r = await repo.request(tx, a.orgId, incidentId, { lock: true });
+        if (!r) throw notFound('case');
+        if (!r.marker_requested) throw conflict('reason', 'The reporter of this case did not ask for a warning marker: there is nothing to decide');
+        if (r.status === 'closed' || r.status === 'closed_nfa') throw conflict('reason', CLOSED_CASE);
+        if (r.has_marker) throw conflict('reason', 'A warning marker has already been placed for this case');
+        if (r.decided_at) throw conflict('reason', 'It has already been decided that this case needs no warning marker');
+        const { decided_at } = await repo.decline(tx, { orgId: a.orgId, incidentId, reason, by: a.userId });
+        await audit(tx, a, {
+          action: 'marker.request_decline',
+          orgId: a.orgId,
+          objectType: 'incident',
+          objectId: incidentId,
+          detail: { reference: r.reference },
+        });
+        return { id: incidentId, reference: r.reference, decidedAt: decided_at };
+      });
     },
 
     /** The markers of the acting organisation: all, or only those due for review (`due`). The read is audited. */
