@@ -121,3 +121,27 @@ export function redactIncident<
   if (!fields.has('identities') && 'witnesses' in out) out.witnesses = null;
   return out;
 }
+
+/**
+ * Keys of audit event details that hold free text about a case which the case page shows only to those who may
+ * read its narrative: the manager's investigation (findings, contributing factors, actions taken, welfare support;
+ * `case.investigation_update` and `case.investigation_complete` keep them before and after, as the history of each
+ * change). The trail keeps them; `redactAuditDetail` hides them from audit readers who may not see them.
+ */
+export const PERSONAL_AUDIT_DETAIL_KEYS: ReadonlySet<string> = new Set(['findings', 'contributingFactors', 'actionsTaken', 'welfareSupport']);
+
+/** Stands in for hidden free text in an audit detail: the reader learns there was text, not what it said. */
+export const HIDDEN_IN_AUDIT = '(hidden: personal data)';
+
+/**
+ * A copy of an audit event's detail with the values of `PERSONAL_AUDIT_DETAIL_KEYS`, at any depth, replaced by
+ * `HIDDEN_IN_AUDIT` where they held text (null stays null, so "was empty" still reads as such). For audit readers
+ * who hold no role that sees every personal field of the event's organisation (administrators: issue 4 §14).
+ */
+export function redactAuditDetail(detail: unknown): unknown {
+  if (Array.isArray(detail)) return detail.map(redactAuditDetail);
+  if (detail === null || typeof detail !== 'object') return detail;
+  return Object.fromEntries(
+    Object.entries(detail).map(([k, v]) => [k, PERSONAL_AUDIT_DETAIL_KEYS.has(k) && typeof v === 'string' ? HIDDEN_IN_AUDIT : redactAuditDetail(v)]),
+  );
+}

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { Client, memberOf, signedIn, testApp } from '../../../test/app.ts';
-import { organisation } from '../../../test/factories.ts';
+import { incident, organisation } from '../../../test/factories.ts';
+import { HIDDEN_IN_AUDIT } from '../../domain/personal-data.ts';
 import type { Actor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
 import { inScope } from '../../platform/tenancy.ts';
@@ -134,6 +135,49 @@ describe('audit trail search: access', () => {
     assert.match(page.body, /id="org"/);
     assert.ok(page.body.includes(a.name), 'organisation names are offered and shown');
     for (const x of ['a', 'b', 'none']) assert.ok(page.body.includes(`${prefix}.${x}`));
+  });
+});
+
+describe('audit trail search: personal data (issue 4 §14)', () => {
+  test('the investigation’s words are in the trail for the security specialist, hidden from administrators', async () => {
+    const { org, client: lsms } = await memberOf(t, 'security_specialist');
+    const manager = await signedIn(t, [[org.id, 'manager']]);
+    const admin = await signedIn(t, [[org.id, 'administrator']]);
+    const wide = await signedIn(t, [[null, 'administrator']]);
+    const c = await incident(t.db.owner, { orgId: org.id });
+    const triage = await lsms.json('POST', `/api/v1/cases/${c.id}/triage`, { category: 'physical_assault', severity: 'medium', managerId: manager.user.id });
+    assert.equal(triage.statusCode, 200, triage.body);
+    const words = `Jo Bloggs (bed 4) hit the nurse ${tag()}`;
+    const rec = await manager.client.json('POST', `/api/v1/cases/${c.id}/investigation`, {
+      findings: words,
+      welfareSupport: 'Referred to occupational health',
+    });
+    assert.equal(rec.statusCode, 200, rec.body);
+
+    type Detail = { before: Record<string, string | null>; after: Record<string, string | null>; reference: string };
+    const detailFor = async (client: Client, query: string) => {
+      const { res, body } = await api(client, `?action=case.investigation_update${query}`);
+      assert.equal(res.statusCode, 200, res.body);
+      const e = (body.events as unknown as { objectId: string; detail: Detail }[]).find((x) => x.objectId === c.id);
+      assert.ok(e, 'the event is found');
+      return e.detail;
+    };
+    const seen = await detailFor(lsms, '');
+    assert.equal(seen.after.findings, words, 'the security specialist reads what changed');
+    assert.equal(seen.before.findings, null);
+    for (const [who, client, query] of [
+      ['organisation administrator', admin.client, ''],
+      ['deployment-wide administrator', wide.client, `&org=${org.id}`],
+    ] as const) {
+      const hidden = await detailFor(client, query);
+      assert.equal(hidden.after.findings, HIDDEN_IN_AUDIT, `${who}: that there were findings, not what they say`);
+      assert.equal(hidden.after.welfareSupport, HIDDEN_IN_AUDIT);
+      assert.equal(hidden.before.findings, null, `${who}: "was empty" still reads as such`);
+      assert.equal(hidden.reference, c.reference, `${who}: the facts of the event stay`);
+      const page = await client.get(`/audit?action=case.investigation_update${query}`);
+      assert.equal(page.statusCode, 200);
+      assert.ok(!page.body.includes('Jo Bloggs'), `${who}: not on the page either`);
+    }
   });
 });
 

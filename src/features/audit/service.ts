@@ -1,5 +1,6 @@
 import type { Database, Tx } from '../../db/database.ts';
 import { parseReference } from '../../domain/incidents.ts';
+import { redactAuditDetail, SEES_ALL_PERSONAL_DATA } from '../../domain/personal-data.ts';
 import { authorize, POLICY } from '../../platform/access/policy.ts';
 import type { Actor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
@@ -58,6 +59,10 @@ export function auditService(db: Database) {
         const object = filters.object ? await objectOf(tx, filters.object, orgId) : {};
         const rows = await repo.search(tx, { ...filters, orgId, ...object }, AUDIT_PAGE_SIZE, offset);
         const hasNext = rows.length > AUDIT_PAGE_SIZE;
+        // issue 4 §14: free text about a case (the investigation) only to those who see the case's personal data:
+        // the security specialist of the event's organisation, not an administrator
+        const seesPersonal = (eventOrg: string | null) =>
+          actor.kind === 'user' && !!eventOrg && eventOrg === actor.orgId && actor.roles.some((r) => SEES_ALL_PERSONAL_DATA.includes(r));
         const events: AuditEventOut[] = rows.slice(0, AUDIT_PAGE_SIZE).map((r) => ({
           seq: r.seq,
           at: r.at.toISOString(),
@@ -68,7 +73,7 @@ export function auditService(db: Database) {
           objectId: r.object_id,
           outcome: r.outcome as AuditEventOut['outcome'],
           requestId: r.request_id,
-          detail: r.detail,
+          detail: seesPersonal(r.org_id) ? r.detail : redactAuditDetail(r.detail),
         }));
         const organisations = wide ? await repo.organisations(tx) : [];
         const { page, ...criteria } = filters;
