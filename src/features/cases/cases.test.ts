@@ -409,6 +409,24 @@ describe('investigation log, redress, support', () => {
     assert.match(mine.body, /The visitor received a written warning\./);
     assert.match(mine.body, /Occupational health and TRiM/);
   });
+
+  test('000 §7.2.6: the reporter is e-mailed that there is news when the outcome is fed back, without what it says', async () => {
+    const w = await world();
+    const NEWS = /^News about your report/;
+    const url = `/api/v1/cases/${w.c.id}/support`;
+    const send = async (body: Record<string, unknown>) => assert.equal((await w.specialist.client.json('POST', url, body)).statusCode, 200);
+    await send({ supportOffered: 'Occupational health', supportOfferedOn: '2026-11-21' });
+    await send({ feedbackOn: '2026-11-23', feedbackSummary: 'Pat Example was given a written warning.' });
+    const mail = await sink.waitFor(w.reporter.user.email, { subject: NEWS });
+    assert.equal(mail.subject, `News about your report ${w.c.reference}`);
+    assert.match(mail.text, new RegExp(`^Your report: \\S*/incidents/mine/${w.c.id}$`, 'm'), 'a link to their own report page');
+    assert.doesNotMatch(mail.text, /Pat Example|written warning|Occupational/, 'what was fed back stays behind the sign-in');
+
+    await send({ acknowledgementSentOn: '2026-11-24' }); // the feedback unchanged
+    await send({ feedbackOn: '2026-11-25', feedbackSummary: 'Pat Example was also banned from the ward.' });
+    await sink.waitFor(w.reporter.user.email, { subject: NEWS, skip: 1 });
+    assert.equal(sink.to(w.reporter.user.email, NEWS).length, 2, 'one e-mail per new feedback, none for other changes');
+  });
 });
 
 describe('attachments', () => {

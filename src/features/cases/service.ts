@@ -87,8 +87,11 @@ export type CasesDeps = {
   log?: (line: string) => void;
 };
 
-/** An e-mail about a case, sent once the change that prompted it has committed. */
-type CaseNotice = { to: string; subject: string; lines: string[] };
+/**
+ * An e-mail about a case, sent once the change that prompted it has committed. It ends with a link to the case
+ * page, or to `link` (the reporter's own report page, for a reporter).
+ */
+type CaseNotice = { to: string; subject: string; lines: string[]; link?: { text: string; path: string } };
 
 /** Why a write to a closed case is refused: reopening (closed → under investigation, with a reason) exists. */
 export const CLOSED_CASE = 'This case is closed. Reopen it first (change its status to under investigation, with the reason) to change it.';
@@ -747,7 +750,7 @@ export function casesService(db: Database, deps: CasesDeps) {
      * or the `002 std 4.2` advice), and each change is audited with what it replaced.
      */
     async recordSupport(actor: Actor | null, id: string, raw: unknown) {
-      return manage(actor, id, async (tx, a, row) => {
+      const notices = await manage(actor, id, async (tx, a, row): Promise<CaseNotice[]> => {
         const o = await repo.outcome(tx, a.orgId, id);
         const before = {
           supportOffered: o?.support_offered ?? null,
@@ -784,8 +787,25 @@ export function casesService(db: Database, deps: CasesDeps) {
           outcome_summary: after.feedbackSummary,
         });
         await caseAudit(tx, a, 'case.support', id, { reference: row.reference, before, after });
-        return { ok: true as const };
+        // 000 §7.2.6: feedback on outcomes to those who reported. The reporter is told there is news; what it says
+        // is on their report's page, behind their sign-in, not in an e-mail that may be read on a shared ward PC.
+        const fedBack = after.feedbackSummary !== null && after.feedbackSummary !== before.feedbackSummary;
+        const reporter = fedBack && row.reported_by ? await repo.activeEmail(tx, row.reported_by) : undefined;
+        if (!reporter) return [];
+        return [
+          {
+            to: reporter,
+            subject: `News about your report ${row.reference}`,
+            lines: [
+              `The security team has recorded what happened after your report ${row.reference} (${CATEGORY_DEFINITIONS[row.category as IncidentCategory].label.toLowerCase()}).`,
+              'Sign in to Warden to read it, with the support offered to you.',
+            ],
+            link: { text: 'Your report', path: `/incidents/mine/${id}` },
+          },
+        ];
       });
+      for (const n of notices) notify(n, id);
+      return { ok: true as const };
     },
 
     /**
@@ -936,11 +956,12 @@ export function casesService(db: Database, deps: CasesDeps) {
 
   /**
    * Sends a case's e-mail once its change has committed, without waiting for it: a slow or unreachable mail server
-   * must not hold up the person triaging. A failure to send is logged: the change stands, the case is on the
-   * manager's list and, once overdue, escalated.
+   * must not hold up the person triaging or feeding back. A failure to send is logged: the change stands, the case
+   * is on the manager's list and, once overdue, escalated, and the reporter's page shows the outcome.
    */
   function notify(n: CaseNotice, caseId: string) {
-    const text = [...n.lines, '', `Open the case: ${deps.baseUrl ?? ''}/cases/${caseId}`].join('\n');
+    const link = n.link ?? { text: 'Open the case', path: `/cases/${caseId}` };
+    const text = [...n.lines, '', `${link.text}: ${deps.baseUrl ?? ''}${link.path}`].join('\n');
     deps.mailer.send({ to: n.to, subject: n.subject, text }).catch((err: Error) => log(`Warden could not send "${n.subject}" to ${n.to}: ${err.message}`));
   }
 
