@@ -51,7 +51,13 @@ export function createServices(
       attachmentsDir: join(dataDir, 'attachments'),
       baseUrl: config.baseUrl,
     }),
-    selfReview: selfReviewService(db, { files: fileStore(join(dataDir, 'self-review-evidence')), identity, suggesters }),
+    selfReview: selfReviewService(db, {
+      files: fileStore(join(dataDir, 'self-review-evidence')),
+      identity,
+      suggesters,
+      mailer,
+      baseUrl: config.baseUrl,
+    }),
     annualReports: annualReportsService(db, { files: fileStore(join(dataDir, 'annual-reports')), identity }),
     ...(config.oidc ? { oidc: oidcService(db, identity, config.oidc) } : {}),
   };

@@ -13,14 +13,36 @@ export const commissioningRepository = {
       .execute();
   },
 
-  /** The commissioners of a provider. */
-  commissionersOf(tx: Tx, providerOrgId: string) {
-    return tx
+  /** The commissioners of a provider; with `year`, only those whose link covers that year (`coversYear`). */
+  commissionersOf(tx: Tx, providerOrgId: string, year?: number) {
+    let q = tx
       .selectFrom('commissioning')
       .innerJoin('organisations', 'organisations.id', 'commissioning.commissioner_org_id')
       .select(['organisations.id', 'organisations.code', 'organisations.name'])
-      .where('commissioning.provider_org_id', '=', providerOrgId)
-      .orderBy('organisations.name')
+      .where('commissioning.provider_org_id', '=', providerOrgId);
+    if (year !== undefined) q = q.where((eb) => eb.or([eb('commissioning.from_year', 'is', null), eb('commissioning.from_year', '<=', year)]));
+    return q.orderBy('organisations.name').execute();
+  },
+
+  /**
+   * The people to tell that a provider has submitted something to them: active users with the commissioner role in
+   * `commissionerOrgIds`, and national quality assessors (a deployment-wide role). Reads across organisations: call
+   * it in a deployment-wide transaction.
+   */
+  overseers(tx: Tx, commissionerOrgIds: string[]) {
+    return tx
+      .selectFrom('user_roles as r')
+      .innerJoin('users as u', 'u.id', 'r.user_id')
+      .select(['u.email'])
+      .distinct()
+      .where('u.is_active', '=', true)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('r.role', '=', 'commissioner'), commissionerOrgIds.length ? eb('r.org_id', 'in', commissionerOrgIds) : eb.val(false)]),
+          eb.and([eb('r.role', '=', 'national_assessor'), eb('r.org_id', 'is', null)]),
+        ]),
+      )
+      .orderBy('u.email')
       .execute();
   },
 

@@ -7,6 +7,7 @@ import type { Actor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
 import { AppError, conflict, type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { checkUpload, type FileStore, type Upload } from '../../platform/files.ts';
+import type { Mailer } from '../../platform/mail.ts';
 import { renderPdf } from '../../platform/pdf.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
@@ -117,6 +118,12 @@ export type SelfReviewDeps = {
   /** Suggested ratings from other features' data. */
   suggesters: SuggesterRegistry;
   now?: () => Date;
+  /** Tells the commissioners and national assessors that a review was submitted to them (none sent without one). */
+  mailer?: Mailer;
+  /** The public address of this Warden, for links in e-mails. */
+  baseUrl?: string;
+  /** Where a failure to send an e-mail is written (stderr when not given). */
+  log?: (line: string) => void;
 };
 
 /**
@@ -152,6 +159,33 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
     const row = await repo.framework(tx, versionId);
     if (!row) throw new AppError('not_found', 500, 'Framework missing', 'The framework this review was made against is missing.');
     return { row, framework: frameworkSchema.parse(row.content) };
+  }
+
+  /**
+   * 002 std 1.6–1.7, §3.9: the commissioners (whose link covers the year) and the national quality assessors are
+   * told, once the submission has committed, that a provider's review is theirs to read, with the link to it. Not
+   * awaited: a slow mail server must not hold up the submission; a failure to send is logged, and the review is on
+   * their oversight page all the same.
+   */
+  function tellOverseers(n: { provider: string; year: number; version: number; versionId: string; commissionerIds: string[] }) {
+    const { mailer } = deps;
+    if (!mailer) return;
+    const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const subject = `Self review submitted: ${n.provider}, ${financialYearLabel(n.year)}`;
+    const text = [
+      `${n.provider} has submitted version ${n.version} of its self review against the security management standards for ${financialYearLabel(n.year)}.`,
+      '',
+      `Read it: ${deps.baseUrl ?? ''}/oversight/self-reviews/${n.versionId}`,
+    ].join('\n');
+    inScope(db, { all: true }, (tx) => commissioningRepository.overseers(tx, n.commissionerIds))
+      .then((people) =>
+        Promise.all(
+          people.map((p) =>
+            mailer.send({ to: p.email, subject, text }).catch((err: Error) => log(`Warden could not send "${subject}" to ${p.email}: ${err.message}`)),
+          ),
+        ),
+      )
+      .catch((err: Error) => log(`Warden could not tell the overseers of "${subject}": ${err.message}`));
   }
 
   async function reviewRow(tx: Tx, a: Acting, id: string, lock = false) {
@@ -747,14 +781,15 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
      */
     async submit(actor: Actor | null, id: string) {
       const a = acting(actor, 'review.submit');
-      return inScope(db, { orgId: a.orgId }, async (tx) => {
+      const done = await inScope(db, { orgId: a.orgId }, async (tx) => {
         const review = await reviewRow(tx, a, id, true);
         if (review.status === 'draft')
           throw conflict('form', 'Only a signed-off self review can be submitted: the Security Management Director signs it off first.');
         if (review.status === 'submitted') throw conflict('form', `Version ${review.version} has already been submitted.`);
         const v = await repo.version(tx, a.orgId, id, review.version);
         if (!v) throw new AppError('not_found', 500, 'Signed version missing', 'The signed version of this review is missing.');
-        const commissioners = await commissioningRepository.commissionersOf(tx, a.orgId);
+        // those whose commissioning covers the review's year: a link from a later year reads none of it (002 std 1.7)
+        const commissioners = await commissioningRepository.commissionersOf(tx, a.orgId, review.year);
         const national = await repo.organisationsOfTypes(tx, ['national_body']);
         const recipients = [
           ...commissioners.map((c) => ({ kind: 'commissioner', orgId: c.id, code: c.code, name: c.name })),
@@ -765,8 +800,20 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
         await repo.setStatus(tx, a.orgId, id, { status: 'submitted' });
         await repo.insertEvent(tx, { org_id: a.orgId, review_id: id, version: review.version, kind: 'submitted', actor_id: a.userId });
         await reviewAudit(tx, a, 'review.submit', id, { version: review.version, recipients: recipients.map((r) => r.orgId ?? r.name) });
-        return { version: review.version, recipients: recipients.map((r) => r.name) };
+        const provider = await repo.organisation(tx, a.orgId);
+        return {
+          result: { version: review.version, recipients: recipients.map((r) => r.name) },
+          notice: {
+            provider: provider?.name ?? 'A provider',
+            year: review.year,
+            version: review.version,
+            versionId: v.id,
+            commissionerIds: commissioners.map((c) => c.id),
+          },
+        };
       });
+      tellOverseers(done.notice);
+      return done.result;
     },
 
     /**

@@ -5,8 +5,10 @@ import { sql } from 'kysely';
 import { generate } from 'otplib';
 import { testApp } from '../../../test/app.ts';
 import { commissioning, enableTotp, organisation, TEST_SECRET_KEY, user } from '../../../test/factories.ts';
+import { mailSink } from '../../../test/mail.ts';
 import { type Actor, type Role, systemActor } from '../../platform/access/roles.ts';
 import { AppError } from '../../platform/errors.ts';
+import { createMailer } from '../../platform/mail.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { BUNDLED_FRAMEWORKS } from '../../standards/load.ts';
 
@@ -14,7 +16,8 @@ import { BUNDLED_FRAMEWORKS } from '../../standards/load.ts';
  * Sign-off, submission, reopening and oversight (issue 5 item 5 and 6; 002 §3.9–3.10, std 1.6, 1.7): the workflow
  * draft → signed → submitted → reopened (a new draft version), and who can see what at each step.
  */
-const t = await testApp({ config: { secretKey: TEST_SECRET_KEY } });
+const sink = await mailSink();
+const t = await testApp({ mailer: createMailer({ smtpUrl: sink.url }), config: { secretKey: TEST_SECRET_KEY, baseUrl: 'https://warden.example' } });
 const db = t.db;
 const service = t.services.selfReview;
 const framework = await service.loadFramework(systemActor, await readFile(BUNDLED_FRAMEWORKS[0]!, 'utf8'));
@@ -169,6 +172,18 @@ describe('draft → signed → submitted → reopened (issue 5 item 5)', () => {
     assert.equal(await audits('review.submit'), 1);
   });
 
+  test('the commissioner and the national assessors are e-mailed a link to the submitted version; nobody else is', async () => {
+    const SUBMITTED = /^Self review submitted: Northgate Acute Trust, 2026\/27$/;
+    const versionId = (await db.owner.selectFrom('self_review_versions').select('id').where('review_id', '=', id).executeTakeFirstOrThrow()).id;
+    for (const person of [commissioner, assessor]) {
+      const mail = await sink.waitFor(person.email, { subject: SUBMITTED });
+      assert.match(mail.text, /Northgate Acute Trust has submitted version 1 of its self review/);
+      assert.match(mail.text, new RegExp(`^Read it: https://warden\\.example/oversight/self-reviews/${versionId}$`, 'm'));
+    }
+    for (const person of [otherCommissioner, lsms, smd, board]) assert.equal(sink.to(person.email, SUBMITTED).length, 0, 'not theirs to read');
+    assert.equal(sink.to(commissioner.email, SUBMITTED).length, 1, 'one e-mail per submission');
+  });
+
   test('the commissioner and the national assessor now see version 1; another commissioner does not', async () => {
     const o = await service.oversight(commissioner.actor, {});
     assert.equal(o.year, 2026);
@@ -261,7 +276,12 @@ describe('drafts are invisible outside the organisation (issue 5 "done when")', 
     const id = (await service.start(lateLsms.actor, { year: 2026, frameworkVersionId: framework.id })).id;
     await rateAll(lateLsms.actor, id, 'amber');
     await service.signOff(lateSmd.actor, id, { code: await generate({ secret: lateSecret, epoch: step() * 30 }) });
-    await service.submit(lateLsms.actor, id);
+    const submitted = await service.submit(lateLsms.actor, id);
+    assert.ok(!submitted.recipients.includes(icb.name), 'not recorded as sent to a commissioner who cannot read it');
+    // nor e-mailed: the assessor's e-mail is sent with any commissioner's, so once it is here theirs would be too
+    const LATE = /^Self review submitted: Late Community Trust/;
+    await sink.waitFor(assessor.email, { subject: LATE });
+    assert.equal(sink.to(commissioner.email, LATE).length, 0);
     const o = await service.oversight(commissioner.actor, { year: 2026 });
     assert.ok(!o.groups.some((g) => g.rows.some((r) => r.organisation.name === 'Late Community Trust')));
     assert.ok(!o.notSubmitted.some((p) => p.name === 'Late Community Trust'), 'not expected from a provider before its commissioning began');
