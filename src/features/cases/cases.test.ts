@@ -1214,6 +1214,8 @@ describe('003 §2.2.3.9, §3.2.11: the LSMS decides that a requested marker is n
     const closed = await requested();
     await db.updateTable('incidents').set({ status: 'closed_nfa' }).where('id', '=', closed.c.id).execute();
     assert.equal((await decline(closed.specialist.client, closed.c.id)).statusCode, 409);
+    assert.match((await closed.specialist.client.get(`/cases/${closed.c.id}/marker-request/decline`)).body, /This case is closed/);
+    assert.equal((await closed.reporter.client.get(`/api/v1/incidents/${closed.c.id}`)).json().markerAnswer, 'not_placed', 'closed unanswered: not "waiting"');
     assert.equal((await decisions(w.c.id)).length + (await decisions(other.c.id)).length + (await decisions(closed.c.id)).length, 0);
 
     const ok = await decline(w.specialist.client);

@@ -130,6 +130,7 @@ export async function incidentRoutes(app: FastifyInstance, service: IncidentsSer
     waiting: 'The security team has not decided yet',
     placed: 'A warning marker has been placed, so colleagues are warned before they go there',
     not_needed: 'The security team decided that no marker is needed. Ask them if you want to know why.',
+    not_placed: 'No marker was placed before the case was closed. Ask the security team if you think one is still needed.',
   } as const;
 
   app.get('/incidents/mine/:id', hide, async (req, reply) => {

@@ -514,10 +514,11 @@ export const incidentDetailOut = incidentSummaryOut.extend({
   correctedAt: z.date().nullable(),
   /**
    * What became of the reporter's request for a warning marker (feedback, 000 §7.2.6): `placed`, `not_needed`
-   * (the security specialist decided none was needed), `waiting`, or `not_asked`. The reason for a decision is not
-   * the reporter's to read.
+   * (the security specialist decided none was needed), `waiting` (the case is open and nobody has answered),
+   * `not_placed` (the case was closed without one), or `not_asked`. The reason for a decision is not the reporter's
+   * to read.
    */
-  markerAnswer: z.enum(['not_asked', 'waiting', 'placed', 'not_needed']),
+  markerAnswer: z.enum(['not_asked', 'waiting', 'placed', 'not_needed', 'not_placed']),
   history: z.array(z.object({ at: z.date(), status, statusLabel: z.string() })),
 });
 

@@ -721,7 +721,15 @@ export function incidentsService(db: Database) {
           corrected: versions.length > 0,
           correctedAt: versions.at(-1)?.changed_at ?? null,
           // 000 §7.2.6: what became of the marker they asked for (a marker placed answers it, even after a decision)
-          markerAnswer: !r.marker_requested ? 'not_asked' : marker.placed ? 'placed' : marker.declined ? 'not_needed' : 'waiting',
+          markerAnswer: !r.marker_requested
+            ? 'not_asked'
+            : marker.placed
+              ? 'placed'
+              : marker.declined
+                ? 'not_needed'
+                : r.status === 'closed' || r.status === 'closed_nfa'
+                  ? 'not_placed'
+                  : 'waiting',
         } as const;
       });
     },

@@ -97,6 +97,7 @@ export function markersService(db: Database, clock: () => Date = () => new Date(
           categoryLabel: CATEGORY_DEFINITIONS[r.category as IncidentCategory].label,
           requested: r.marker_requested,
           answered: r.has_marker || r.decided_at !== null,
+          open: r.status !== 'closed' && r.status !== 'closed_nfa',
         };
       });
     },
