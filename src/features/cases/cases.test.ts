@@ -1084,11 +1084,27 @@ test('003 §2.2.3.7: the case page shows the LSMS that a report was late, and wh
   assert.match((await w.specialist.client.get(`/cases/${w.c.id}`)).body, /Reported late[\s\S]{0,200}No/);
 });
 
+/** The "Asked for by reporters" part of the /markers page (empty when it is not shown). */
+const requestsOf = (body: string) => body.match(/<h2 id="requests">[\s\S]*?<h2 id="markers">/)?.[0] ?? '';
+/** The security specialist places an address marker justified by the world's case, through the API. */
+async function placeMarker(w: World) {
+  const res = await w.specialist.client.json('POST', '/api/v1/markers', {
+    subjectKind: 'address',
+    address: 'Flat 2, 3 Mill Lane',
+    notPublicPlace: true,
+    risk: 'A relative threatened a nurse.',
+    handlingAdvice: 'Visit in pairs.',
+    reviewDue: londonDay(new Date(), 90),
+    incidents: [w.c.reference],
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  return (res.json() as { id: string }).id;
+}
+
 test('003 §3.2.11: a reporter’s request for a warning marker reaches the LSMS on the case and the markers page, until a marker is placed', async () => {
   const w = await world();
   const reason = 'A relative at the flat threatened the nurse: visit in pairs.';
   await db.updateTable('incidents').set({ marker_requested: true, marker_reason: reason }).where('id', '=', w.c.id).execute();
-  const requestsOf = (body: string) => body.match(/<h2 id="requests">[\s\S]*?<h2 id="markers">/)?.[0] ?? '';
 
   const lsmsCase = await w.specialist.client.get(`/cases/${w.c.id}`);
   assert.match(lsmsCase.body, /The reporter asked for a warning marker/);
@@ -1103,19 +1119,10 @@ test('003 §3.2.11: a reporter’s request for a warning marker reaches the LSMS
   assert.match(requestsOf((await w.specialist.client.get('/markers')).body), new RegExp(`href="/cases/${w.c.id}">${w.c.reference}<`));
   assert.equal(requestsOf((await w.smd.client.get('/markers')).body), '', 'the SMD decides nothing here');
 
-  const placed = await w.specialist.client.json('POST', '/api/v1/markers', {
-    subjectKind: 'address',
-    address: 'Flat 2, 3 Mill Lane',
-    notPublicPlace: true,
-    risk: 'A relative threatened a nurse.',
-    handlingAdvice: 'Visit in pairs.',
-    reviewDue: londonDay(new Date(), 90),
-    incidents: [w.c.reference],
-  });
-  assert.equal(placed.statusCode, 201, placed.body);
+  const marker = await placeMarker(w);
   const after = await w.specialist.client.get(`/cases/${w.c.id}`);
   assert.doesNotMatch(after.body, /The reporter asked for a warning marker/);
-  assert.match(after.body, new RegExp(`href="/markers/${placed.json().id}">Warning marker</a>: active`));
+  assert.match(after.body, new RegExp(`href="/markers/${marker}">Warning marker</a>: active`));
   assert.equal(requestsOf((await w.specialist.client.get('/markers')).body), '', 'no longer waiting');
 });
 
@@ -1127,7 +1134,6 @@ describe('003 §2.2.3.9, §3.2.11: the LSMS decides that a requested marker is n
     await db.updateTable('incidents').set({ marker_requested: true, marker_reason: 'The visitor comes every week.' }).where('id', '=', w.c.id).execute();
     return w;
   };
-  const requestsOf = (body: string) => body.match(/<h2 id="requests">[\s\S]*?<h2 id="markers">/)?.[0] ?? '';
   const waitingLine = async (client: Client) => /(\d+) requests? for a warning marker to answer/.exec((await client.get('/')).body)?.[1];
 
   test('on the form, with a reason: the case keeps the decision, the request leaves the lists, the reporter is told; audited', async () => {
@@ -1181,16 +1187,7 @@ describe('003 §2.2.3.9, §3.2.11: the LSMS decides that a requested marker is n
     assert.match(again.body, /already been decided/);
 
     // a marker placed later answers the request too; the decision stays on the record
-    const placed = await w.specialist.client.json('POST', '/api/v1/markers', {
-      subjectKind: 'address',
-      address: 'Flat 2, 3 Mill Lane',
-      notPublicPlace: true,
-      risk: 'A relative threatened a nurse.',
-      handlingAdvice: 'Visit in pairs.',
-      reviewDue: londonDay(new Date(), 90),
-      incidents: [w.c.reference],
-    });
-    assert.equal(placed.statusCode, 201, placed.body);
+    await placeMarker(w);
     assert.equal((await w.reporter.client.get(`/api/v1/incidents/${w.c.id}`)).json().markerAnswer, 'placed');
     assert.equal((await decisions(w.c.id)).length, 1);
   });
@@ -1232,15 +1229,7 @@ describe('003 §2.2.3.9, §3.2.11: the LSMS decides that a requested marker is n
 
   test('a request already answered by a marker cannot be decided against', async () => {
     const w = await requested();
-    const placed = await w.specialist.client.json('POST', '/api/v1/markers', {
-      subjectKind: 'individual',
-      personDescription: 'Tall man, red coat',
-      risk: 'Threatened staff.',
-      handlingAdvice: 'Do not meet alone.',
-      reviewDue: londonDay(new Date(), 30),
-      incidents: [w.c.reference],
-    });
-    assert.equal(placed.statusCode, 201, placed.body);
+    await placeMarker(w);
     const res = await w.specialist.client.json('POST', `/api/v1/cases/${w.c.id}/marker-request/decline`, { reason: REASON });
     assert.equal(res.statusCode, 409);
     assert.match(res.json().detail, /already been placed/);
