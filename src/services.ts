@@ -58,7 +58,7 @@ export function createServices(
       mailer,
       baseUrl: config.baseUrl,
     }),
-    annualReports: annualReportsService(db, { files: fileStore(join(dataDir, 'annual-reports')), identity }),
+    annualReports: annualReportsService(db, { files: fileStore(join(dataDir, 'annual-reports')), identity, mailer, baseUrl: config.baseUrl }),
     ...(config.oidc ? { oidc: oidcService(db, identity, config.oidc) } : {}),
   };
 }

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { generate } from 'otplib';
 import { Client, memberOf, testApp } from '../../../test/app.ts';
-import { commissioning, enableTotp, organisation, TEST_SECRET_KEY } from '../../../test/factories.ts';
+import { commissioning, enableTotp, organisation, TEST_SECRET_KEY, user } from '../../../test/factories.ts';
+import { mailSink } from '../../../test/mail.ts';
 import { main } from '../../cli.ts';
+import { createMailer } from '../../platform/mail.ts';
 import { inScope } from '../../platform/tenancy.ts';
 
 /**
@@ -11,7 +13,8 @@ import { inScope } from '../../platform/tenancy.ts';
  * Pages and API, each for anonymous, wrong role, another organisation, bad input and success; sign-off by the SMD
  * with their second factor; a signed report is final.
  */
-const t = await testApp({ config: { secretKey: TEST_SECRET_KEY } });
+const sink = await mailSink();
+const t = await testApp({ mailer: createMailer({ smtpUrl: sink.url }), config: { secretKey: TEST_SECRET_KEY, baseUrl: 'https://warden.example' } });
 const org = await organisation(t.db.owner, { name: 'Westmoor Trust', code: 'RWM' });
 const lsms = await memberOf(t, 'security_specialist', org);
 const smd = await memberOf(t, 'smd', org);
@@ -234,6 +237,31 @@ describe('annual reports (002 std 1.5)', () => {
     await t.db.owner.updateTable('commissioning').set({ from_year: 2025 }).where('commissioner_org_id', '=', icb.id).execute();
     const fromEarlier = await inScope(t.db.app, { orgId: icb.id }, (tx) => tx.selectFrom('annual_reports').select(['org_id', 'year']).execute());
     assert.deepEqual(fromEarlier, [{ org_id: org.id, year: 2025 }], 'visible once the link covers 2025');
+  });
+
+  test('signing off tells the commissioners whose commissioning covers the year, with a link (002 std 1.6, 1.7)', async () => {
+    const trust = await organisation(t.db.owner, { name: 'Northmoor Trust', code: 'RNM' });
+    const covering = await organisation(t.db.owner, { name: 'Northmoor ICB', code: 'QNM', type: 'commissioner' });
+    const later = await organisation(t.db.owner, { name: 'Later ICB', code: 'QNL', type: 'commissioner' });
+    await commissioning(t.db.owner, { commissionerOrgId: covering.id, providerOrgId: trust.id, fromYear: 2025 });
+    await commissioning(t.db.owner, { commissionerOrgId: later.id, providerOrgId: trust.id, fromYear: 2026 });
+    const [reader, notYet] = [await memberOf(t, 'commissioner', covering), await memberOf(t, 'commissioner', later)];
+    const assessor = await user(t.db.owner, { roles: [[null, 'national_assessor']] });
+    const [author, director] = [await memberOf(t, 'security_specialist', trust), await memberOf(t, 'smd', trust)];
+    const code = await enableTotp(t.db.owner, director.user.id);
+    const created = await author.client.json('POST', '/api/v1/annual-reports', { year: 2025 });
+    assert.equal(created.statusCode, 201, created.body);
+    const rid = created.json().id as string;
+    assert.equal((await author.client.post(`/annual-reports/${rid}`, { presentedOn: '2026-05-20', boardDecision: 'approved' })).statusCode, 303);
+    const signed = await director.client.json('POST', `/api/v1/annual-reports/${rid}/sign-off`, { code: await generate({ secret: code }) });
+    assert.equal(signed.statusCode, 200, signed.body);
+
+    const SIGNED = /^Annual security report signed off: Northmoor Trust, 2025\/26$/;
+    const mail = await sink.waitFor(reader.user.email, { subject: SIGNED });
+    assert.match(mail.text, new RegExp(`^Read it: https://warden\\.example/oversight/annual-reports/${rid}$`, 'm'));
+    assert.equal((await reader.client.get(`/oversight/annual-reports/${rid}`)).statusCode, 200, 'the link opens it');
+    for (const person of [notYet.user, assessor, author.user, director.user])
+      assert.equal(sink.to(person.email, SIGNED).length, 0, 'only those who may read it');
   });
 
   test('warden annual-reports list --org CODE', async () => {

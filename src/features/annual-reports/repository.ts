@@ -23,6 +23,9 @@ export const annualReportsRepository = {
   signedOne: async (tx: Tx, orgIds: string[], id: string) =>
     orgIds.length === 0 ? undefined : withSigner(tx).where('r.org_id', 'in', orgIds).where('r.status', '=', 'signed').where('r.id', '=', id).executeTakeFirst(),
 
+  /** The organisation's name, for the e-mail telling its commissioners of a signed report. */
+  organisationName: async (tx: Tx, orgId: string) => (await tx.selectFrom('organisations').select('name').where('id', '=', orgId).executeTakeFirst())?.name,
+
   forYear: (tx: Tx, orgId: string, year: number) =>
     tx.selectFrom('annual_reports').selectAll().where('org_id', '=', orgId).where('year', '=', year).executeTakeFirst(),
 

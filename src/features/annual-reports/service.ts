@@ -8,6 +8,7 @@ import { checkUpload, type FileStore, type Upload } from '../../platform/files.t
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
 import { londonDay } from '../cases/service.ts';
+import { type OverseerMail, tellOverseers } from '../commissioning/notify.ts';
 import { commissioningRepository } from '../commissioning/repository.ts';
 import { coversYear } from '../commissioning/schema.ts';
 import type { IdentityService } from '../identity/service.ts';
@@ -36,7 +37,8 @@ const out = (r: Row): AnnualReportOut => ({
   signedAt: r.signed_at ? r.signed_at.toISOString() : null,
 });
 
-export type AnnualReportsDeps = { files: FileStore; identity: Pick<IdentityService, 'confirmSecondFactor'> };
+/** With a mailer, the provider's commissioners are told when a report is signed off (`OverseerMail`). */
+export type AnnualReportsDeps = { files: FileStore; identity: Pick<IdentityService, 'confirmSecondFactor'> } & OverseerMail;
 
 /**
  * Annual reports to the Board (002 std 1.5): the minimum record the self review's suggestion for 1.5 rests on.
@@ -246,7 +248,7 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
       if (!r0.board_decision) missing.push({ field: 'boardDecision', message: 'Record the Board’s decision before signing it off' });
       if (missing.length) throw invalid(missing);
       await deps.identity.confirmSecondFactor(a.actor, raw, { ...meta, purpose: `annual report ${id}` });
-      return inScope(db, { orgId: a.orgId }, async (tx) => {
+      const done = await inScope(db, { orgId: a.orgId }, async (tx) => {
         const r = await found(tx, a, id, true);
         draft(r);
         await repo.sign(tx, a.orgId, id, a.userId);
@@ -257,8 +259,23 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
           objectId: id,
           detail: { year: r.year, presentedOn: r.presented_on, boardDecision: r.board_decision, secondFactor: 'totp' },
         });
-        return out(await found(tx, a, id));
+        const [report, commissioners, provider] = await Promise.all([
+          found(tx, a, id),
+          commissioningRepository.commissionersOf(tx, a.orgId, r.year),
+          repo.organisationName(tx, a.orgId),
+        ]);
+        return { report, commissionerIds: commissioners.map((c) => c.id), provider: provider ?? 'A provider' };
       });
+      // 002 std 1.6–1.7: a signed report is its commissioners' to read (from the year their commissioning covers)
+      const year = financialYearLabel(done.report.year);
+      tellOverseers(db, deps, {
+        commissionerIds: done.commissionerIds,
+        assessors: false,
+        subject: `Annual security report signed off: ${done.provider}, ${year}`,
+        lines: [`${done.provider} has signed off its annual security management report to the Board for ${year}.`],
+        path: `/oversight/annual-reports/${id}`,
+      });
+      return out(done.report);
     },
   };
 }

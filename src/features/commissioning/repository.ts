@@ -26,10 +26,10 @@ export const commissioningRepository = {
 
   /**
    * The people to tell that a provider has submitted something to them: active users with the commissioner role in
-   * `commissionerOrgIds`, and national quality assessors (a deployment-wide role). Reads across organisations: call
-   * it in a deployment-wide transaction.
+   * `commissionerOrgIds`, and with `assessors` the national quality assessors (a deployment-wide role). Reads
+   * across organisations: call it in a deployment-wide transaction.
    */
-  overseers(tx: Tx, commissionerOrgIds: string[]) {
+  overseers(tx: Tx, commissionerOrgIds: string[], options: { assessors: boolean }) {
     return tx
       .selectFrom('user_roles as r')
       .innerJoin('users as u', 'u.id', 'r.user_id')
@@ -39,7 +39,7 @@ export const commissioningRepository = {
       .where((eb) =>
         eb.or([
           eb.and([eb('r.role', '=', 'commissioner'), commissionerOrgIds.length ? eb('r.org_id', 'in', commissionerOrgIds) : eb.val(false)]),
-          eb.and([eb('r.role', '=', 'national_assessor'), eb('r.org_id', 'is', null)]),
+          options.assessors ? eb.and([eb('r.role', '=', 'national_assessor'), eb('r.org_id', 'is', null)]) : eb.val(false),
         ]),
       )
       .orderBy('u.email')

@@ -7,12 +7,12 @@ import type { Actor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
 import { AppError, conflict, type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { checkUpload, type FileStore, type Upload } from '../../platform/files.ts';
-import type { Mailer } from '../../platform/mail.ts';
 import { renderPdf } from '../../platform/pdf.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
 import { checkFramework } from '../../standards/load.ts';
 import { amberApplies, type Framework, frameworkSchema } from '../../standards/schema.ts';
+import { type OverseerMail, tellOverseers } from '../commissioning/notify.ts';
 import { commissioningRepository } from '../commissioning/repository.ts';
 import { coversYear, PROVIDER_TYPES } from '../commissioning/schema.ts';
 import type { IdentityService } from '../identity/service.ts';
@@ -118,13 +118,7 @@ export type SelfReviewDeps = {
   /** Suggested ratings from other features' data. */
   suggesters: SuggesterRegistry;
   now?: () => Date;
-  /** Tells the commissioners and national assessors that a review was submitted to them (none sent without one). */
-  mailer?: Mailer;
-  /** The public address of this Warden, for links in e-mails. */
-  baseUrl?: string;
-  /** Where a failure to send an e-mail is written (stderr when not given). */
-  log?: (line: string) => void;
-};
+} & OverseerMail; // tells the commissioners and national assessors a review was submitted to them
 
 /**
  * Standards frameworks as data and the self review (SPEC C5; 002 §3.9–3.13, ch. 4). Administrators load framework
@@ -159,33 +153,6 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
     const row = await repo.framework(tx, versionId);
     if (!row) throw new AppError('not_found', 500, 'Framework missing', 'The framework this review was made against is missing.');
     return { row, framework: frameworkSchema.parse(row.content) };
-  }
-
-  /**
-   * 002 std 1.6–1.7, §3.9: the commissioners (whose link covers the year) and the national quality assessors are
-   * told, once the submission has committed, that a provider's review is theirs to read, with the link to it. Not
-   * awaited: a slow mail server must not hold up the submission; a failure to send is logged, and the review is on
-   * their oversight page all the same.
-   */
-  function tellOverseers(n: { provider: string; year: number; version: number; versionId: string; commissionerIds: string[] }) {
-    const { mailer } = deps;
-    if (!mailer) return;
-    const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-    const subject = `Self review submitted: ${n.provider}, ${financialYearLabel(n.year)}`;
-    const text = [
-      `${n.provider} has submitted version ${n.version} of its self review against the security management standards for ${financialYearLabel(n.year)}.`,
-      '',
-      `Read it: ${deps.baseUrl ?? ''}/oversight/self-reviews/${n.versionId}`,
-    ].join('\n');
-    inScope(db, { all: true }, (tx) => commissioningRepository.overseers(tx, n.commissionerIds))
-      .then((people) =>
-        Promise.all(
-          people.map((p) =>
-            mailer.send({ to: p.email, subject, text }).catch((err: Error) => log(`Warden could not send "${subject}" to ${p.email}: ${err.message}`)),
-          ),
-        ),
-      )
-      .catch((err: Error) => log(`Warden could not tell the overseers of "${subject}": ${err.message}`));
   }
 
   async function reviewRow(tx: Tx, a: Acting, id: string, lock = false) {
@@ -812,7 +779,16 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
           },
         };
       });
-      tellOverseers(done.notice);
+      // 002 std 1.6–1.7, §3.9: those it went to are told it is theirs to read (the provider and year only)
+      const n = done.notice;
+      const year = financialYearLabel(n.year);
+      tellOverseers(db, deps, {
+        commissionerIds: n.commissionerIds,
+        assessors: true,
+        subject: `Self review submitted: ${n.provider}, ${year}`,
+        lines: [`${n.provider} has submitted version ${n.version} of its self review against the security management standards for ${year}.`],
+        path: `/oversight/self-reviews/${n.versionId}`,
+      });
       return done.result;
     },
 

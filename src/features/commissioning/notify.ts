@@ -1,0 +1,36 @@
+import type { Database } from '../../db/database.ts';
+import type { Mailer } from '../../platform/mail.ts';
+import { inScope } from '../../platform/tenancy.ts';
+import { commissioningRepository } from './repository.ts';
+
+/** What a feature needs to tell overseers: the mailer (none: nothing is sent), links' base address, a log. */
+export type OverseerMail = { mailer?: Mailer; baseUrl?: string; log?: (line: string) => void };
+
+/**
+ * Tells the people a provider's record has just become readable by (002 std 1.6–1.7): the commissioner users of
+ * `commissionerIds` (those whose commissioning covers the record's year: the caller chooses them) and, with
+ * `assessors`, the national quality assessors. One e-mail each, ending with the link to `path`. Call it once the
+ * change has committed; it does not wait: a slow mail server must not hold up the person who made it. A failure
+ * to send is logged, and the record is on their oversight page all the same.
+ */
+export function tellOverseers(
+  db: Database,
+  deps: OverseerMail,
+  n: { commissionerIds: string[]; assessors: boolean; subject: string; lines: string[]; path: string },
+): void {
+  const { mailer } = deps;
+  if (!mailer) return;
+  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const text = [...n.lines, '', `Read it: ${deps.baseUrl ?? ''}${n.path}`].join('\n');
+  inScope(db, { all: true }, (tx) => commissioningRepository.overseers(tx, n.commissionerIds, { assessors: n.assessors }))
+    .then((people) =>
+      Promise.all(
+        people.map((p) =>
+          mailer
+            .send({ to: p.email, subject: n.subject, text })
+            .catch((err: Error) => log(`Warden could not send "${n.subject}" to ${p.email}: ${err.message}`)),
+        ),
+      ),
+    )
+    .catch((err: Error) => log(`Warden could not tell the overseers of "${n.subject}": ${err.message}`));
+}
