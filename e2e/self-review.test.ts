@@ -213,6 +213,18 @@ test('the other self review pages pass axe too: comparison, reopening, import er
     .getByText(/for example 2027-05-20/)
     .waitFor();
   await checkA11y(page);
+
+  // A signed report with a mistake: the SMD reopens it, with a reason; what was signed is listed.
+  const signed = await annualReport(h.db.owner, { orgId: trust.id, year: 2023, presentedOn: '2024-05-21', boardDecision: 'approved', signedBy: smd.id });
+  await page.goto(`/annual-reports/${signed.id}`);
+  await page.getByRole('button', { name: 'Reopen the annual report' }).click();
+  await page.locator('.nhsuk-error-summary').getByText('Enter why the signed report is being reopened').waitFor();
+  await checkA11y(page);
+  await page.getByLabel('Why is the report being reopened?').fill('The Board met on 2024-05-22, not the 21st.');
+  await page.getByRole('button', { name: 'Reopen the annual report' }).click();
+  await page.getByRole('table', { name: 'Earlier sign-offs, reopened' }).getByRole('cell', { name: 'The Board met on 2024-05-22, not the 21st.' }).waitFor();
+  await page.getByLabel('Date presented to the Board').waitFor(); // a draft again, to correct
+  await checkA11y(page);
 });
 
 test('the commissioner reads its provider’s signed annual report from the oversight pages', LIMIT, async () => {

@@ -450,6 +450,26 @@ export interface AnnualReportsTable {
   updated_by: string | null;
   updated_at: Generated<Date>;
 }
+/** A signed annual report reopened by the SMD: the report as it was signed, and who reopened it, when and why. */
+export interface AnnualReportReopeningsTable {
+  id: Generated<string>;
+  org_id: string;
+  report_id: string;
+  reason: string;
+  reopened_by: string | null;
+  reopened_at: Generated<Date>;
+  signed_by: string | null;
+  signed_at: Date;
+  presented_on: string | null;
+  board_decision: string | null;
+  board_minute: string | null;
+  summary: string;
+  file_id: string | null;
+  file_name: string | null;
+  content_type: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+}
 
 /** Evidence for a standard in a review, classed as an output or an outcome (002 §3.45–3.46). */
 export interface SelfReviewEvidenceTable {
@@ -719,6 +739,7 @@ export interface DB {
   self_review_versions: SelfReviewVersionsTable;
   self_review_events: SelfReviewEventsTable;
   annual_reports: AnnualReportsTable;
+  annual_report_reopenings: AnnualReportReopeningsTable;
   incident_rollups: IncidentRollupsTable;
   incident_month_rollups: IncidentMonthRollupsTable;
   incident_place_rollups: IncidentPlaceRollupsTable;

@@ -264,6 +264,73 @@ describe('annual reports (002 std 1.5)', () => {
       assert.equal(sink.to(person.email, SIGNED).length, 0, 'only those who may read it');
   });
 
+  test('the SMD reopens a signed report with a reason to correct it; what was signed is kept; nothing else unsigns it', async () => {
+    const trust = await organisation(t.db.owner, { name: 'Southmoor Trust', code: 'RSM' });
+    const icb = await organisation(t.db.owner, { name: 'Southmoor ICB', code: 'QSM', type: 'commissioner' });
+    await commissioning(t.db.owner, { commissionerOrgId: icb.id, providerOrgId: trust.id });
+    const [author, director, member] = [
+      await memberOf(t, 'security_specialist', trust),
+      await memberOf(t, 'smd', trust),
+      await memberOf(t, 'board_viewer', trust),
+    ];
+    const reader = await memberOf(t, 'commissioner', icb);
+    const totp = await enableTotp(t.db.owner, director.user.id);
+    const step = Math.floor(Date.now() / 30_000);
+    const rid = (await author.client.json('POST', '/api/v1/annual-reports', { year: 2024 })).json().id as string;
+    const page = `/annual-reports/${rid}`;
+    assert.equal((await author.client.post(page, { presentedOn: '2025-05-20', boardDecision: 'approved' })).statusCode, 303);
+    assert.equal((await author.client.multipart(`${page}/document`, {}, { name: 'wrong-year.pdf', data: PDF })).statusCode, 303);
+    assert.equal((await director.client.post(`${page}/sign-off`, { code: await generate({ secret: totp, epoch: (step - 1) * 30 }) })).statusCode, 303);
+    const statusOf = async () => (await t.db.owner.selectFrom('annual_reports').select('status').where('id', '=', rid).executeTakeFirstOrThrow()).status;
+
+    // Only the SMD, only with a reason; the database refuses to unsign without a reopening on record.
+    assert.match((await director.client.get(page)).body, /Reopen the annual report/);
+    assert.doesNotMatch((await author.client.get(page)).body, /Reopen the annual report/);
+    for (const who of [author, member]) assert.equal((await who.client.json('POST', `/api/v1/annual-reports/${rid}/reopen`, { reason: 'x' })).statusCode, 403);
+    const blank = await director.client.post(`${page}/reopen`, { reason: ' ' });
+    assert.equal(blank.statusCode, 400);
+    assert.match(blank.body, /nhsuk-error-summary[\s\S]*href="#reason">\s*Enter why the signed report is being reopened/);
+    assert.equal(await statusOf(), 'signed', 'nothing changed');
+    await assert.rejects(
+      inScope(t.db.app, { orgId: trust.id }, (tx) =>
+        tx.updateTable('annual_reports').set({ status: 'draft', signed_at: null, signed_by: null }).where('id', '=', rid).execute(),
+      ),
+      /signed off and cannot be changed/,
+    );
+
+    const reopened = await director.client.post(`${page}/reopen`, { reason: 'The wrong year’s document was attached.' });
+    assert.equal(reopened.statusCode, 303);
+    assert.equal(await statusOf(), 'draft');
+    assert.equal(await audits('annual_report.reopen'), 1);
+    const shown = await member.client.get(page);
+    assert.match(shown.body, /Earlier sign-offs, reopened/);
+    assert.match(shown.body, /The wrong year’s document was attached\./);
+    assert.match(shown.body, /Signed off by .* on \d{4}-\d{2}-\d{2}, presented 2025-05-20, approved, document wrong-year\.pdf/);
+    const api = (await member.client.get(`/api/v1/annual-reports/${rid}`)).json();
+    assert.equal(api.status, 'draft');
+    assert.equal(api.signedAt, null);
+    assert.deepEqual(
+      api.reopenings.map((o: { reason: string; presentedOn: string; boardDecision: string; documentName: string }) => [
+        o.reason,
+        o.presentedOn,
+        o.boardDecision,
+        o.documentName,
+      ]),
+      [['The wrong year’s document was attached.', '2025-05-20', 'approved', 'wrong-year.pdf']],
+    );
+    assert.equal((await reader.client.get(`/oversight/annual-reports/${rid}`)).statusCode, 404, 'out of the commissioner’s sight while a draft');
+    const again = await director.client.json('POST', `/api/v1/annual-reports/${rid}/reopen`, { reason: 'Again' });
+    assert.equal(again.statusCode, 409);
+
+    // Corrected and signed off anew; the earlier sign-off stays on record.
+    assert.equal((await author.client.multipart(`${page}/document`, {}, { name: 'annual-report-2024.pdf', data: PDF })).statusCode, 303);
+    assert.equal((await director.client.post(`${page}/sign-off`, { code: await generate({ secret: totp, epoch: step * 30 }) })).statusCode, 303);
+    assert.equal(await statusOf(), 'signed');
+    assert.equal((await reader.client.get(`/oversight/annual-reports/${rid}`)).statusCode, 200);
+    assert.equal((await member.client.get(`/api/v1/annual-reports/${rid}`)).json().reopenings.length, 1);
+    assert.equal((await member.client.get(`${page}/document`)).headers['content-disposition'], 'attachment; filename="annual-report-2024.pdf"');
+  });
+
   test('warden annual-reports list --org CODE', async () => {
     let out = '';
     const code = await main(['annual-reports', 'list', '--org', 'RWM'], { out: (s) => (out += `${s}\n`), err: () => {}, env: { DATABASE_URL: t.db.url } });

@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import type { Tx } from '../../db/database.ts';
+import type { AnnualReportsTable } from '../../db/schema.ts';
 import type { BoardDecision } from './schema.ts';
 
 /** A report with the name of who signed it off. */
@@ -49,6 +51,61 @@ export const annualReportsRepository = {
     id: string,
     v: { file_id: string; file_name: string; content_type: string; size_bytes: number; sha256: string; updated_by: string | null },
   ) => tx.updateTable('annual_reports').set(v).where('org_id', '=', orgId).where('id', '=', id).execute(),
+
+  /**
+   * Reopens a signed report: keeps it as signed in `annual_report_reopenings`, then makes it a draft again (the
+   * database allows this one change to a signed report only with that record, AnnualReportReopening).
+   */
+  async reopen(tx: Tx, r: Selectable<AnnualReportsTable> & { signed_at: Date }, reason: string, userId: string | null) {
+    await tx
+      .insertInto('annual_report_reopenings')
+      .values({
+        org_id: r.org_id,
+        report_id: r.id,
+        reason,
+        reopened_by: userId,
+        signed_by: r.signed_by,
+        signed_at: r.signed_at,
+        presented_on: r.presented_on,
+        board_decision: r.board_decision,
+        board_minute: r.board_minute,
+        summary: r.summary,
+        file_id: r.file_id,
+        file_name: r.file_name,
+        content_type: r.content_type,
+        size_bytes: r.size_bytes,
+        sha256: r.sha256,
+      })
+      .execute();
+    await tx
+      .updateTable('annual_reports')
+      .set({ status: 'draft', signed_by: null, signed_at: null, updated_by: userId })
+      .where('org_id', '=', r.org_id)
+      .where('id', '=', r.id)
+      .where('status', '=', 'signed')
+      .execute();
+  },
+
+  /** A report's reopenings, oldest first, with the names of who signed and who reopened. */
+  reopenings: (tx: Tx, orgId: string, id: string) =>
+    tx
+      .selectFrom('annual_report_reopenings as o')
+      .leftJoin('users as s', 's.id', 'o.signed_by')
+      .leftJoin('users as u', 'u.id', 'o.reopened_by')
+      .select([
+        'o.reopened_at',
+        'o.reason',
+        'o.signed_at',
+        'o.presented_on',
+        'o.board_decision',
+        'o.file_name',
+        's.name as signed_by_name',
+        'u.name as reopened_by_name',
+      ])
+      .where('o.org_id', '=', orgId)
+      .where('o.report_id', '=', id)
+      .orderBy('o.reopened_at')
+      .execute(),
 
   sign: (tx: Tx, orgId: string, id: string, userId: string | null) =>
     tx

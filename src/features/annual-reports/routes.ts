@@ -5,19 +5,20 @@ import { can } from '../../platform/access/policy.ts';
 import { AppError } from '../../platform/errors.ts';
 import { actorOf, formBody, idParam, submitForm, validatedByService } from '../../platform/forms.ts';
 import { acceptUploads, formValues, sendDownload, uploadOf } from '../../platform/uploads.ts';
+import { escapeHtml as esc } from '../../platform/views.ts';
 import {
   type AnnualReportOut,
   annualReportCreate,
+  annualReportDetailOut,
   annualReportDetails,
   annualReportOut,
   annualReportOverseenOut,
   annualReportOversightOut,
+  annualReportReopen,
   BOARD_DECISION_LABELS,
   BOARD_DECISIONS,
 } from './schema.ts';
 import { type AnnualReportsService, MAX_REPORT_BYTES } from './service.ts';
-
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const signOffText = (r: AnnualReportOut) =>
   r.status === 'signed' ? `Signed off by ${r.signedBy ?? ''} on ${r.signedAt?.slice(0, 10) ?? ''}` : 'Not signed off';
@@ -77,6 +78,22 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
       values: v,
       mayEdit: draft && can(actor, 'annual_report.edit'),
       maySign: draft && can(actor, 'annual_report.sign'),
+      mayReopen: !draft && can(actor, 'annual_report.sign'),
+      reopenRows: r.reopenings.map((o) => [
+        { text: o.reopenedAt.slice(0, 10) },
+        { text: o.reopenedBy ?? '' },
+        { text: o.reason },
+        {
+          text: [
+            `Signed off by ${o.signedBy ?? ''} on ${o.signedAt.slice(0, 10)}`,
+            o.presentedOn ? `presented ${o.presentedOn}` : null,
+            o.boardDecision ? BOARD_DECISION_LABELS[o.boardDecision].toLowerCase() : null,
+            o.documentName ? `document ${o.documentName}` : null,
+          ]
+            .filter(Boolean)
+            .join(', '),
+        },
+      ]),
       decisionItems: BOARD_DECISIONS.map((d) => ({ value: d, text: BOARD_DECISION_LABELS[d], checked: v.boardDecision === d })),
       rows: detailRows(r, `/annual-reports/${r.id}/document`),
     };
@@ -137,6 +154,16 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
   app.get('/oversight/annual-reports/:id/document', hide, async (req, reply) =>
     sendDownload(reply, await service.oversightDocument(actorOf(req), idParam(req))),
   );
+  app.post('/annual-reports/:id/reopen', hide, async (req, reply) => {
+    const body = formBody(req);
+    try {
+      await service.reopen(actorOf(req), idParam(req), body);
+      return reply.redirect(`/annual-reports/${idParam(req)}`, 303);
+    } catch (err) {
+      if (!(err instanceof AppError && (err.id === 'validation' || err.id === 'conflict'))) throw err;
+      return reply.page('annual-reports/views/show.njk', await showWithErrors(req, body, err), 400);
+    }
+  });
   app.post('/annual-reports/:id/sign-off', hide, async (req, reply) => {
     const body = formBody(req);
     try {
@@ -174,8 +201,27 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
     },
     async (req, reply) => reply.code(201).send(await service.create(actorOf(req), req.body)),
   );
-  api.get('/api/v1/annual-reports/:id', { schema: { tags, summary: 'One annual report', params, response: { 200: annualReportOut } } }, async (req) =>
-    service.get(actorOf(req), idParam(req)),
+  api.get(
+    '/api/v1/annual-reports/:id',
+    { schema: { tags, summary: 'One annual report, with any earlier sign-offs that were reopened', params, response: { 200: annualReportDetailOut } } },
+    async (req) => service.get(actorOf(req), idParam(req)),
+  );
+  api.post(
+    '/api/v1/annual-reports/:id/reopen',
+    {
+      ...validatedByService,
+      schema: {
+        tags,
+        summary: 'Reopen a signed report to correct it (Security Management Director), with the reason',
+        description:
+          'The report as signed is kept with the reason and shown in `reopenings`; the report is a draft again, out of its ' +
+          'commissioners’ sight until it is signed off anew. 409 for a draft.',
+        params,
+        body: annualReportReopen,
+        response: { 200: annualReportOut },
+      },
+    },
+    async (req) => service.reopen(actorOf(req), idParam(req), req.body),
   );
   api.put(
     '/api/v1/annual-reports/:id',

@@ -39,6 +39,18 @@ export const annualReportDetails = z.object({
   summary: z.preprocess((v) => v ?? '', z.string().trim().max(10_000, 'Keep the summary to 10,000 characters')),
 });
 
+/** Reopening a signed report (the SMD only): why. */
+export const annualReportReopen = z.object({
+  reason: z.preprocess(
+    blankToUndefined,
+    z
+      .string({ error: 'Enter why the signed report is being reopened' })
+      .trim()
+      .min(1, 'Enter why the signed report is being reopened')
+      .max(2000, 'Keep the reason to 2,000 characters'),
+  ),
+});
+
 export const annualReportOut = z.object({
   id: z.string(),
   year: z.number(),
@@ -53,6 +65,22 @@ export const annualReportOut = z.object({
   signedAt: z.string().nullable(),
 });
 export type AnnualReportOut = z.infer<typeof annualReportOut>;
+
+/** One report with each earlier sign-off that was reopened: when, by whom and why, and what was signed then. */
+export const annualReportDetailOut = annualReportOut.extend({
+  reopenings: z.array(
+    z.object({
+      reopenedAt: z.string(),
+      reopenedBy: z.string().nullable(),
+      reason: z.string(),
+      signedAt: z.string(),
+      signedBy: z.string().nullable(),
+      presentedOn: z.string().nullable(),
+      boardDecision: z.enum(BOARD_DECISIONS).nullable(),
+      documentName: z.string().nullable(),
+    }),
+  ),
+});
 
 const organisationRef = z.object({ id: z.string(), code: z.string(), name: z.string() });
 /** A commissioner's view: each provider it commissions, with its signed reports (002 std 1.6, 1.7). */

@@ -14,7 +14,7 @@ import { coversYear } from '../commissioning/schema.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { financialYearLabel } from '../organisations/schema.ts';
 import { annualReportsRepository as repo } from './repository.ts';
-import { type AnnualReportOut, annualReportCreate, annualReportDetails } from './schema.ts';
+import { type AnnualReportOut, annualReportCreate, annualReportDetails, annualReportReopen, type BoardDecision } from './schema.ts';
 
 /** Largest report document accepted. */
 export const MAX_REPORT_BYTES = 20 * 1024 * 1024;
@@ -43,8 +43,8 @@ export type AnnualReportsDeps = { files: FileStore; identity: Pick<IdentityServi
 /**
  * Annual reports to the Board (002 std 1.5): the minimum record the self review's suggestion for 1.5 rests on.
  * The security team (LSMS) and the SMD keep the record for each financial year; the SMD signs it off by entering
- * their second factor again, after which it is final (the database refuses changes). The board reads it. Every
- * change and every document download is audited.
+ * their second factor again, after which it is final (the database refuses changes) unless the SMD reopens it with
+ * a reason (what was signed is kept). The board reads it. Every change and every document download is audited.
  */
 export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
   const acting = (actor: Actor | null, action: 'annual_report.read' | 'annual_report.edit' | 'annual_report.sign', orgId?: string): Acting => {
@@ -106,7 +106,22 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
 
     async get(actor: Actor | null, id: string) {
       const a = acting(actor, 'annual_report.read');
-      return inScope(db, { orgId: a.orgId }, async (tx) => out(await found(tx, a, id)));
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const [r, reopenings] = await Promise.all([found(tx, a, id), repo.reopenings(tx, a.orgId, id)]);
+        return {
+          ...out(r),
+          reopenings: reopenings.map((o) => ({
+            reopenedAt: o.reopened_at.toISOString(),
+            reopenedBy: o.reopened_by_name,
+            reason: o.reason,
+            signedAt: o.signed_at.toISOString(),
+            signedBy: o.signed_by_name,
+            presentedOn: o.presented_on,
+            boardDecision: o.board_decision as BoardDecision | null,
+            documentName: o.file_name,
+          })),
+        };
+      });
     },
 
     /** Starts the record for a financial year; one per year. */
@@ -235,9 +250,32 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
     },
 
     /**
+     * The SMD reopens a signed report, with a reason, to put a mistake right (002 std 1.5: the sign-off is theirs,
+     * so is undoing it). The report as signed is kept with the reason; the report is a draft again, out of its
+     * commissioners' sight until it is signed off anew. A draft cannot be reopened. Audited.
+     */
+    async reopen(actor: Actor | null, id: string, raw: unknown) {
+      const a = acting(actor, 'annual_report.sign');
+      const { reason } = parse(annualReportReopen, raw);
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const r = await found(tx, a, id, true);
+        if (r.status !== 'signed' || !r.signed_at) throw conflict('reason', 'This annual report is a draft: there is nothing to reopen.');
+        await repo.reopen(tx, { ...r, signed_at: r.signed_at }, reason, a.userId);
+        await audit(tx, a.actor, {
+          action: 'annual_report.reopen',
+          orgId: a.orgId,
+          objectType: 'annual_report',
+          objectId: id,
+          detail: { year: r.year, signedAt: r.signed_at.toISOString(), reason },
+        });
+        return out(await found(tx, a, id));
+      });
+    },
+
+    /**
      * The SMD signs the report off (002 std 1.5: sign-off is not delegated below the executive board) by entering
      * a current code from their authenticator app; the report must say when it went to the Board and what the
-     * Board decided. Signed, it is final.
+     * Board decided. Signed, it is final until the SMD reopens it.
      */
     async signOff(actor: Actor | null, id: string, raw: unknown, meta: { ip?: string; requestId?: string } = {}) {
       const a = acting(actor, 'annual_report.sign');

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CATEGORY_DEFINITIONS, INCIDENT_CATEGORIES, INCIDENT_STATUSES, OVERDUE_AFTER_DAYS, STATUS_LABELS } from '../../domain/incidents.ts';
 import { AppError, type FieldError } from '../../platform/errors.ts';
 import { actorOf } from '../../platform/forms.ts';
+import { escapeHtml as esc } from '../../platform/views.ts';
 import { CASES_PAGE_SIZE, caseExportQuery, caseFilters, casePageOut, EXPORT_LIMIT } from './schema.ts';
 import { type CasesListService, ukStamp } from './service.ts';
 
@@ -21,8 +22,6 @@ const href = (path: string, params: Record<string, string>) => {
   const s = new URLSearchParams(params).toString();
   return s ? `${path}?${s}` : path;
 };
-
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * The query string as sent (strings), for the service to parse. Fastify hands routes with a zod querystring schema

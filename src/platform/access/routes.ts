@@ -263,6 +263,7 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'POST /annual-reports/:id/document': act('annual_report.edit', { object: true }),
   'GET /annual-reports/:id/document': act('annual_report.read', { object: true }),
   'POST /annual-reports/:id/sign-off': act('annual_report.sign', { object: true }),
+  'POST /annual-reports/:id/reopen': act('annual_report.sign', { object: true }),
   'GET /api/v1/annual-reports': act('annual_report.read'),
   'POST /api/v1/annual-reports': act('annual_report.edit'),
   'GET /api/v1/annual-reports/:id': act('annual_report.read', { object: true }),
@@ -270,6 +271,7 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'POST /api/v1/annual-reports/:id/document': act('annual_report.edit', { object: true }),
   'GET /api/v1/annual-reports/:id/document': act('annual_report.read', { object: true }),
   'POST /api/v1/annual-reports/:id/sign-off': act('annual_report.sign', { object: true }),
+  'POST /api/v1/annual-reports/:id/reopen': act('annual_report.sign', { object: true }),
 
   // analysis and benchmarking (features/analytics; SPEC C4): aggregates only
   'GET /analytics/organisations/:id': act('analytics.read', { org: 'id' }),
