@@ -154,16 +154,14 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
   app.get('/oversight/annual-reports/:id/document', hide, async (req, reply) =>
     sendDownload(reply, await service.oversightDocument(actorOf(req), idParam(req))),
   );
-  app.post('/annual-reports/:id/reopen', hide, async (req, reply) => {
-    const body = formBody(req);
-    try {
-      await service.reopen(actorOf(req), idParam(req), body);
-      return reply.redirect(`/annual-reports/${idParam(req)}`, 303);
-    } catch (err) {
-      if (!(err instanceof AppError && (err.id === 'validation' || err.id === 'conflict'))) throw err;
-      return reply.page('annual-reports/views/show.njk', await showWithErrors(req, body, err), 400);
-    }
-  });
+  app.post('/annual-reports/:id/reopen', hide, async (req, reply) =>
+    submitForm(
+      req,
+      reply,
+      async (body) => `/annual-reports/${(await service.reopen(actorOf(req), idParam(req), body)).id}`,
+      async (values) => ({ template: 'annual-reports/views/show.njk', context: await showContext(req, values) }),
+    ),
+  );
   app.post('/annual-reports/:id/sign-off', hide, async (req, reply) => {
     const body = formBody(req);
     try {
