@@ -156,6 +156,12 @@ export const STATUS_LABELS: Record<IncidentStatus, string> = {
   closed_nfa: 'Closed – no further action',
 };
 
+/** The statuses in which a case is closed: nothing but victim support and feedback changes until it is reopened. */
+export const CLOSED_STATUSES: readonly IncidentStatus[] = ['closed', 'closed_nfa'];
+export const isClosed = (status: string): boolean => (CLOSED_STATUSES as readonly string[]).includes(status);
+/** Why a write to a closed case is refused: reopening (closed → under investigation, with a reason) exists. */
+export const CLOSED_CASE = 'This case is closed. Reopen it first (change its status to under investigation, with the reason) to change it.';
+
 /**
  * A case still open this many days after it was reported is overdue while no manager's investigation has been
  * assigned (`002 std 4.1`: timely). Once one is assigned, its due date decides. The case list's overdue filter,

@@ -1,10 +1,8 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
-import { londonTime } from '../../domain/incidents.ts';
+import { CLOSED_STATUSES, londonTime } from '../../domain/incidents.ts';
 import type { auditRecord } from '../../platform/audit.ts';
 import type { CaseFilters } from './schema.ts';
-
-const CLOSED = ['closed', 'closed_nfa'];
 
 /** Midnight at the start of a UK calendar day `YYYY-MM-DD`, plus `days`. */
 function ukDayStart(day: string, days = 0): Date {
@@ -43,7 +41,7 @@ function matching(tx: Tx, o: Omit<ListOptions, 'limit' | 'offset'>) {
   // investigation's due date or, with none set yet, OVERDUE_AFTER_DAYS after report.
   if (f.overdue)
     q = q
-      .where('i.status', 'not in', CLOSED)
+      .where('i.status', 'not in', CLOSED_STATUSES)
       .where('ci.completed_at', 'is', null)
       .where((eb) =>
         eb.or([eb('i.investigation_due_on', '<', o.today), eb.and([eb('i.investigation_due_on', 'is', null), eb('i.reported_at', '<', o.overdueBefore)])]),
@@ -52,7 +50,7 @@ function matching(tx: Tx, o: Omit<ListOptions, 'limit' | 'offset'>) {
   if (f.to) q = q.where('i.occurred_at', '<', ukDayStart(f.to, 1));
   if (f.q) q = q.where(sql<boolean>`i.search @@ websearch_to_tsquery('english', ${f.q})`);
   if (o.assignedTo) q = q.where('i.assigned_manager_id', '=', o.assignedTo);
-  if (o.openOnly) q = q.where('i.status', 'not in', CLOSED);
+  if (o.openOnly) q = q.where('i.status', 'not in', CLOSED_STATUSES);
   return q;
 }
 

@@ -3,6 +3,7 @@ import {
   CATEGORY_DEFINITIONS,
   type IncidentCategory,
   type IncidentStatus,
+  isClosed,
   londonParts,
   MEDICAL_FACTORS_LABELS,
   type MedicalFactors,
@@ -31,7 +32,7 @@ type ListRow = Awaited<ReturnType<typeof repo.list>>[number];
  * investigation is not overdue work, whatever its due date (as `/cases/overdue`, features/cases/repository.ts).
  */
 export function isOverdue(status: IncidentStatus, reportedAt: Date, dueOn: string | null, now: Date, investigationCompleted = false): boolean {
-  if (status === 'closed' || status === 'closed_nfa') return false;
+  if (isClosed(status)) return false;
   if (investigationCompleted) return false;
   if (dueOn) return dueOn < londonToday(now);
   return reportedAt < unassignedOverdueBefore(now);

@@ -1,7 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
-import { OVERDUE_AFTER_DAYS } from '../../domain/incidents.ts';
+import { CLOSED_STATUSES, OVERDUE_AFTER_DAYS } from '../../domain/incidents.ts';
 
 /** The only code of case management that touches Kysely. Every query runs in a scoped transaction (tenancy.ts). */
 export const casesRepository = {
@@ -295,7 +295,7 @@ export const casesRepository = {
       ])
       .where('ci.completed_at', 'is', null)
       .where('ci.due_on', '<', today)
-      .where('i.status', 'not in', ['closed', 'closed_nfa'])
+      .where('i.status', 'not in', CLOSED_STATUSES)
       .orderBy('ci.due_on')
       .orderBy('i.reference');
     if (orgId) q = q.where('i.org_id', '=', orgId);
@@ -327,7 +327,7 @@ export const casesRepository = {
           .where(sql<boolean>`e.due_on = ${since}::date`)
           .as('last_escalated_at'),
       ])
-      .where('i.status', 'not in', ['closed', 'closed_nfa'])
+      .where('i.status', 'not in', CLOSED_STATUSES)
       .where('i.investigation_due_on', 'is', null)
       .where('ci.completed_at', 'is', null)
       .where('i.reported_at', '<', overdueBefore)

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import type { Database, Tx } from '../../db/database.ts';
 import {
   CATEGORY_DEFINITIONS,
+  CLOSED_CASE,
   canTransition,
   type IncidentCategory,
   type IncidentStatus,
+  isClosed,
   londonParts,
   OVERDUE_AFTER_DAYS,
   STATUS_LABELS,
@@ -73,8 +75,6 @@ export function londonDay(instant: Date, days = 0): string {
   return new Date(Date.UTC(p.year, p.month - 1, p.day + days)).toISOString().slice(0, 10);
 }
 
-const CLOSED: IncidentStatus[] = ['closed', 'closed_nfa'];
-
 /** Why overdue work is not escalated without e-mail (`escalateOverdue`). */
 export const ESCALATION_NEEDS_MAIL =
   'SMTP_URL is not set, so the e-mails could not be sent: nothing was escalated. Set SMTP_URL (and MAIL_FROM) and run it again.';
@@ -92,9 +92,6 @@ export type CasesDeps = {
  * page, or to `link` (the reporter's own report page, for a reporter).
  */
 type CaseNotice = { to: string; subject: string; lines: string[]; link?: { text: string; path: string } };
-
-/** Why a write to a closed case is refused: reopening (closed → under investigation, with a reason) exists. */
-export const CLOSED_CASE = 'This case is closed. Reopen it first (change its status to under investigation, with the reason) to change it.';
 
 /**
  * An API update that keeps what it is not told about: a field not sent keeps its stored value, a field sent as
@@ -153,7 +150,7 @@ export function casesService(db: Database, deps: CasesDeps) {
    * `field` is the form field the message is shown against.
    */
   const refuseIfClosed = (row: { status: string }, field: string) => {
-    if (CLOSED.includes(row.status as IncidentStatus)) throw invalid([{ field, message: CLOSED_CASE }]);
+    if (isClosed(row.status)) throw invalid([{ field, message: CLOSED_CASE }]);
   };
 
   /** Runs a write on a case the security team manages. */
@@ -221,7 +218,7 @@ export function casesService(db: Database, deps: CasesDeps) {
         const canManage = has(a, 'security_specialist');
         const status = row.status as IncidentStatus;
         const today = londonDay(new Date());
-        const open = !CLOSED.includes(status);
+        const open = !isClosed(status);
         // 002 std 4.2: every version of the advice, oldest first; the last is the current one. A case written
         // before the history existed (or by the demo seed) has only the copy in case_outcomes.
         const advice = adviceHistory.length
@@ -299,7 +296,7 @@ export function casesService(db: Database, deps: CasesDeps) {
                 managerId: inv.manager_id,
                 managerName: nameOf(inv.manager_id),
                 dueOn: inv.due_on,
-                overdue: !inv.completed_at && inv.due_on < today && !CLOSED.includes(status),
+                overdue: !inv.completed_at && inv.due_on < today && !isClosed(status),
                 findings: personal ? inv.findings : null,
                 contributingFactors: personal ? inv.contributing_factors : null,
                 actionsTaken: personal ? inv.actions_taken : null,
@@ -409,8 +406,8 @@ export function casesService(db: Database, deps: CasesDeps) {
           throw invalid([
             { field: 'to', message: `A case that is ${STATUS_LABELS[from].toLowerCase()} cannot be moved to ${STATUS_LABELS[to].toLowerCase()}` },
           ]);
-        const closing = CLOSED.includes(to);
-        const reopening = CLOSED.includes(from);
+        const closing = isClosed(to);
+        const reopening = isClosed(from);
         const problems: FieldError[] = [];
         if ((closing || reopening) && !input.statusReason)
           problems.push({ field: 'statusReason', message: closing ? 'Enter why the case is being closed' : 'Enter why the case is being reopened' });
@@ -466,7 +463,7 @@ export function casesService(db: Database, deps: CasesDeps) {
       const { dueOn, notices } = await manage(actor, id, async (tx, a, row) => {
         const input = parse(triage, raw);
         const problems: FieldError[] = [];
-        if (CLOSED.includes(row.status as IncidentStatus)) problems.push({ field: 'category', message: 'Reopen the case before triaging it again' });
+        if (isClosed(row.status)) problems.push({ field: 'category', message: 'Reopen the case before triaging it again' });
         const changed = input.category !== row.category;
         if (changed && !input.categoryReason) problems.push({ field: 'categoryReason', message: 'Enter why the type of incident is being changed' });
         const managers = await repo.usersWithRole(tx, a.orgId, 'manager');

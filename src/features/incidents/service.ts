@@ -7,6 +7,7 @@ import {
   type Examined,
   type IncidentCategory,
   type IncidentStatus,
+  isClosed,
   londonYear,
   type MedicalFactors,
   type PersonType,
@@ -706,7 +707,8 @@ export function incidentsService(db: Database) {
           repo.people(tx, a.orgId, id),
           repo.events(tx, a.orgId, id),
           repo.versions(tx, a.orgId, id),
-          repo.markerAnswer(tx, a.orgId, id),
+          // what became of a marker request, read only when one was made
+          r.marker_requested ? repo.markerAnswer(tx, a.orgId, id) : { placed: false, declined: false },
         ]);
         await audit(tx, a, {
           action: 'incident.read_personal',
@@ -727,7 +729,7 @@ export function incidentsService(db: Database) {
               ? 'placed'
               : marker.declined
                 ? 'not_needed'
-                : r.status === 'closed' || r.status === 'closed_nfa'
+                : isClosed(r.status)
                   ? 'not_placed'
                   : 'waiting',
         } as const;

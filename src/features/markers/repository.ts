@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
+import { CLOSED_STATUSES } from '../../domain/incidents.ts';
 import type { ReviewDecision } from '../../domain/markers.ts';
 import type { MarkerInput } from './schema.ts';
 
@@ -24,7 +25,7 @@ const pendingRequests = (tx: Tx, orgId: string) =>
     .selectFrom('incidents as i')
     .where('i.org_id', '=', orgId)
     .where('i.marker_requested', '=', true)
-    .where('i.status', 'not in', ['closed', 'closed_nfa'])
+    .where('i.status', 'not in', CLOSED_STATUSES)
     .where((eb) => eb.not(eb.exists(eb.selectFrom('warning_marker_incidents as l').select('l.marker_id').whereRef('l.incident_id', '=', 'i.id'))))
     .where((eb) => eb.not(eb.exists(eb.selectFrom('marker_request_decisions as d').select('d.id').whereRef('d.incident_id', '=', 'i.id'))));
 

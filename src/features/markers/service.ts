@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.ts';
-import { CATEGORY_DEFINITIONS, type IncidentCategory } from '../../domain/incidents.ts';
+import { CATEGORY_DEFINITIONS, CLOSED_CASE, type IncidentCategory, isClosed } from '../../domain/incidents.ts';
 import { isDueForReview, latestReviewDate, londonToday, type MarkerSubject, reviewDateProblem } from '../../domain/markers.ts';
 import { authorize, can } from '../../platform/access/policy.ts';
 import type { Actor } from '../../platform/access/roles.ts';
@@ -7,7 +7,6 @@ import { audit } from '../../platform/audit.ts';
 import { conflict, type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { parse } from '../../platform/validation.ts';
-import { CLOSED_CASE } from '../cases/service.ts';
 import { markersRepository as repo } from './repository.ts';
 import { markerInput, markerListQuery, requestDecisionInput, reviewInput } from './schema.ts';
 
@@ -97,7 +96,7 @@ export function markersService(db: Database, clock: () => Date = () => new Date(
           categoryLabel: CATEGORY_DEFINITIONS[r.category as IncidentCategory].label,
           requested: r.marker_requested,
           answered: r.has_marker || r.decided_at !== null,
-          open: r.status !== 'closed' && r.status !== 'closed_nfa',
+          open: !isClosed(r.status),
         };
       });
     },
@@ -115,7 +114,7 @@ export function markersService(db: Database, clock: () => Date = () => new Date(
         const r = await repo.request(tx, a.orgId, incidentId, { lock: true });
         if (!r) throw notFound('case');
         if (!r.marker_requested) throw conflict('reason', 'The reporter of this case did not ask for a warning marker: there is nothing to decide');
-        if (r.status === 'closed' || r.status === 'closed_nfa') throw conflict('reason', CLOSED_CASE);
+        if (isClosed(r.status)) throw conflict('reason', CLOSED_CASE);
         if (r.has_marker) throw conflict('reason', 'A warning marker has already been placed for this case');
         if (r.decided_at) throw conflict('reason', 'It has already been decided that this case needs no warning marker');
         const { decided_at } = await repo.decline(tx, { orgId: a.orgId, incidentId, reason, by: a.userId });
