@@ -1,6 +1,6 @@
 import type { Database, Tx } from '../../db/database.ts';
 import { parseReference } from '../../domain/incidents.ts';
-import { redactAuditDetail, SEES_ALL_PERSONAL_DATA } from '../../domain/personal-data.ts';
+import { redactAuditDetail, seesPersonalData } from '../../domain/personal-data.ts';
 import { authorize, POLICY } from '../../platform/access/policy.ts';
 import type { Actor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
@@ -62,7 +62,7 @@ export function auditService(db: Database) {
         // issue 4 §14: free text about a case (the investigation) only to those who see the case's personal data:
         // the security specialist of the event's organisation, not an administrator
         const seesPersonal = (eventOrg: string | null) =>
-          actor.kind === 'user' && !!eventOrg && eventOrg === actor.orgId && actor.roles.some((r) => SEES_ALL_PERSONAL_DATA.includes(r));
+          actor.kind === 'user' && !!eventOrg && eventOrg === actor.orgId && seesPersonalData({ roles: actor.roles });
         const events: AuditEventOut[] = rows.slice(0, AUDIT_PAGE_SIZE).map((r) => ({
           seq: r.seq,
           at: r.at.toISOString(),
