@@ -123,12 +123,28 @@ export function redactIncident<
 }
 
 /**
- * Keys of audit event details that hold free text about a case which the case page shows only to those who may
- * read its narrative: the manager's investigation (findings, contributing factors, actions taken, welfare support;
- * `case.investigation_update` and `case.investigation_complete` keep them before and after, as the history of each
- * change). The trail keeps them; `redactAuditDetail` hides them from audit readers who may not see them.
+ * Keys of audit event details that hold free text about a case, which may name or describe the people in it
+ * (issue 4 §14: "Mr X has dementia", "Jo on ward 4 knows him"). The case events keep them, before and after, as the
+ * history of each change: the manager's investigation (findings, contributing factors, actions taken, welfare
+ * support: `case.investigation_update`, `case.investigation_complete`), why an investigation changed hands or
+ * dates (`assignmentReason`, `case.triage`), the advice and reasons where no sanction was applied (`adviceFrom`,
+ * `advice`, `reasons`: `case.no_sanction`), the support offered and what was fed back (`case.support`), and the
+ * lessons learned at closure (`case.status_change`). The trail keeps them; `redactAuditDetail` hides them from
+ * audit readers who may not read the case's narrative (administrators).
  */
-export const PERSONAL_AUDIT_DETAIL_KEYS: ReadonlySet<string> = new Set(['findings', 'contributingFactors', 'actionsTaken', 'welfareSupport']);
+export const PERSONAL_AUDIT_DETAIL_KEYS: ReadonlySet<string> = new Set([
+  'findings',
+  'contributingFactors',
+  'actionsTaken',
+  'welfareSupport',
+  'assignmentReason',
+  'adviceFrom',
+  'advice',
+  'reasons',
+  'supportOffered',
+  'feedbackSummary',
+  'lessonsLearned',
+]);
 
 /** Stands in for hidden free text in an audit detail: the reader learns there was text, not what it said. */
 export const HIDDEN_IN_AUDIT = '(hidden: personal data)';

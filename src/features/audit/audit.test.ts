@@ -179,6 +179,50 @@ describe('audit trail search: personal data (issue 4 §14)', () => {
       assert.ok(!page.body.includes('Jo Bloggs'), `${who}: not on the page either`);
     }
   });
+
+  test('every free text of a case in the trail (reasons, advice, support, feedback, lessons) is hidden from administrators too', async () => {
+    const { org, client: lsms } = await memberOf(t, 'security_specialist');
+    const [first, second] = [await signedIn(t, [[org.id, 'manager']]), await signedIn(t, [[org.id, 'manager']])];
+    const admin = await signedIn(t, [[org.id, 'administrator']]);
+    const c = await incident(t.db.owner, { orgId: org.id });
+    const secret = tag();
+    const words = {
+      assignmentReason: `Jo Bloggs on ward 4 knows the patient ${secret}`,
+      adviceFrom: `DC Smith ${secret}`,
+      advice: `Mr Example has dementia ${secret}`,
+      noSanctionReasons: `Mr Example was confused ${secret}`,
+      supportOffered: `Counselling for anxiety ${secret}`,
+      feedbackSummary: `Mr Example moved ward ${secret}`,
+      lessonsLearned: `Staff on ward 4 to pair up with Mr Example ${secret}`,
+    };
+    const post = async (path: string, body: Record<string, unknown>) => {
+      const res = await lsms.json('POST', `/api/v1/cases/${c.id}/${path}`, body);
+      assert.equal(res.statusCode, 200, `${path}: ${res.body}`);
+    };
+    const triage = { category: 'physical_assault', severity: 'medium' };
+    await post('triage', { ...triage, managerId: first.user.id });
+    await post('triage', { ...triage, managerId: second.user.id, assignmentReason: words.assignmentReason });
+    await post('no-sanction', { adviceFrom: words.adviceFrom, advice: words.advice, noSanctionReasons: words.noSanctionReasons });
+    await post('support', {
+      supportOffered: words.supportOffered,
+      supportOfferedOn: '2026-11-20',
+      feedbackOn: '2026-11-21',
+      feedbackSummary: words.feedbackSummary,
+    });
+    await post('status', { to: 'closed', statusReason: 'No sanction: advice recorded', lessonsLearned: words.lessonsLearned });
+
+    const trail = async (client: Client) => {
+      const { res } = await api(client, `?object=${c.id}&action=case.`);
+      assert.equal(res.statusCode, 200, res.body);
+      return res.body;
+    };
+    const full = await trail(lsms);
+    for (const [key, text] of Object.entries(words)) assert.ok(full.includes(text), `the security specialist reads the ${key}`);
+    const hidden = await trail(admin.client);
+    assert.ok(!hidden.includes(secret), `the administrator reads none of it: ${hidden}`);
+    assert.ok(hidden.includes(HIDDEN_IN_AUDIT), 'only that there was text');
+    assert.ok(!(await admin.client.get(`/audit?object=${c.id}&action=case.`)).body.includes(secret), 'not on the page either');
+  });
 });
 
 describe('audit trail search: filters and pages', () => {
