@@ -26,7 +26,7 @@ import type { CommissioningService } from './features/commissioning/service.ts';
 import { homeRoutes } from './features/home/routes.ts';
 import type { OidcService } from './features/identity/oidc.ts';
 import { oidcRoutes } from './features/identity/oidc-routes.ts';
-import { identityRoutes, secondFactorGate } from './features/identity/routes.ts';
+import { identityRoutes, organisationLink, secondFactorGate } from './features/identity/routes.ts';
 import type { IdentityService } from './features/identity/service.ts';
 import { incidentRoutes } from './features/incidents/routes.ts';
 import type { IncidentsService } from './features/incidents/service.ts';
@@ -117,6 +117,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('actor', null);
   app.decorateRequest('actingOrgName', null);
+  app.decorateRequest('memberships', null);
   app.decorateRequest('sessionToken', undefined);
   app.decorateRequest('bearer', false);
 
@@ -202,9 +203,11 @@ export async function createApp(services: Services, options: AppOptions): Promis
     if (found) {
       req.actor = found.actor;
       req.actingOrgName = found.orgName;
+      req.memberships = found.memberships;
       req.sessionToken = token;
       // A privileged user signed in without a second factor may only set one up (issue 3).
       if (found.mustEnrolSecondFactor) return secondFactorGate(req, reply);
+      return organisationLink(req, reply);
     }
   });
   enforceRouteAccess(app);

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type nunjucks from 'nunjucks';
 import { can } from './access/policy.ts';
-import type { Actor } from './access/roles.ts';
+import type { Actor, Membership } from './access/roles.ts';
 import { AppError, type FieldError } from './errors.ts';
 import type { PageContext } from './views.ts';
 
@@ -10,6 +10,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
     actingOrgName: string | null;
+    /** The organisations the signed-in user holds roles in (a session's user; null for a bearer token). */
+    memberships: readonly Membership[] | null;
     sessionToken: string | undefined;
   }
   interface FastifyReply {
@@ -201,6 +203,8 @@ export function registerErrorHandling(app: FastifyInstance, onDenied: (req: Fast
     const text = PAGE_TEXT[status] ?? { heading: title, paragraphs: [detail] };
     if (id === 'csrf') return reply.page('error.njk', { title: 'Form expired', heading: 'This form has expired', paragraphs: [detail] }, status);
     if (status === 401) return reply.redirect(`/sign-in?next=${encodeURIComponent(req.url)}`);
+    // A link opened before choosing an organisation: choose it, then come back to the page
+    if (id === 'organisation_required' && req.method === 'GET') return reply.redirect(`/choose-organisation?next=${encodeURIComponent(req.url)}`);
     if (status === 400) return reply.page('error.njk', badInputPage(detail, fields), 400);
     return reply.page('error.njk', { title: text.heading, heading: text.heading, paragraphs: text.paragraphs }, status);
   });

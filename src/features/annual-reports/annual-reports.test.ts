@@ -258,8 +258,9 @@ describe('annual reports (002 std 1.5)', () => {
 
     const SIGNED = /^Annual security report signed off: Northmoor Trust, 2025\/26$/;
     const mail = await sink.waitFor(reader.user.email, { subject: SIGNED });
-    assert.match(mail.text, new RegExp(`^Read it: https://warden\\.example/oversight/annual-reports/${rid}$`, 'm'));
-    assert.equal((await reader.client.get(`/oversight/annual-reports/${rid}`)).statusCode, 200, 'the link opens it');
+    const link = new RegExp(`^Read it: https://warden\\.example(/oversight/annual-reports/${rid}\\?for=${covering.id})$`, 'm').exec(mail.text)?.[1];
+    assert.ok(link, `a link to the report, as the commissioning organisation: ${mail.text}`);
+    assert.equal((await reader.client.get(link)).statusCode, 200, 'the link opens it');
     for (const person of [notYet.user, assessor, author.user, director.user])
       assert.equal(sink.to(person.email, SIGNED).length, 0, 'only those who may read it');
   });

@@ -419,7 +419,9 @@ describe('investigation log, redress, support', () => {
     await send({ feedbackOn: '2026-11-23', feedbackSummary: 'Pat Example was given a written warning.' });
     const mail = await sink.waitFor(w.reporter.user.email, { subject: NEWS });
     assert.equal(mail.subject, `News about your report ${w.c.reference}`);
-    assert.match(mail.text, new RegExp(`^Your report: \\S*/incidents/mine/${w.c.id}$`, 'm'), 'a link to their own report page');
+    const link = new RegExp(`^Your report: \\S*?(/incidents/mine/${w.c.id}\\?for=${w.org.id})$`, 'm').exec(mail.text)?.[1];
+    assert.ok(link, `a link to their own report page, in their organisation: ${mail.text}`);
+    assert.equal((await w.reporter.client.get(link)).statusCode, 200, 'the link opens it');
     assert.doesNotMatch(mail.text, /Pat Example|written warning|Occupational/, 'what was fed back stays behind the sign-in');
 
     await send({ acknowledgementSentOn: '2026-11-24' }); // the feedback unchanged
@@ -593,8 +595,9 @@ describe('overdue escalation', () => {
     for (const person of [w.specialist, second]) {
       const mail = await sink.waitFor(person.user.email);
       assert.equal(mail.subject, '3 overdue cases with no investigation');
-      for (const c of cases) assert.match(mail.text, new RegExp(`- Case ${c.reference}, reported on \\d{4}-\\d{2}-\\d{2}: \\S*/cases/${c.id}`));
-      assert.match(mail.text, /\/cases\/overdue$/m, 'a link to the overdue page');
+      for (const c of cases)
+        assert.match(mail.text, new RegExp(`- Case ${c.reference}, reported on \\d{4}-\\d{2}-\\d{2}: \\S*/cases/${c.id}\\?for=${w.org.id}$`, 'm'));
+      assert.match(mail.text, new RegExp(`/cases/overdue\\?for=${w.org.id}$`, 'm'), 'a link to the overdue page, in the organisation');
       assert.equal(sink.to(person.user.email).length, 1, 'one e-mail, not one per case');
     }
     for (const c of cases) assert.equal(await auditCount('case.escalate_overdue', c.id), 1);
@@ -1246,7 +1249,7 @@ describe('the manager is e-mailed about the investigation asked of them (003 §2
     const due = (await row(w.c.id)).investigation_due_on as string;
     assert.match(assigned.subject, new RegExp(w.c.reference));
     assert.match(assigned.text, new RegExp(`\\(physical assault\\), due on ${due}\\.`));
-    assert.match(assigned.text, new RegExp(`/cases/${w.c.id}$`, 'm'), 'a link to the case');
+    assert.match(assigned.text, new RegExp(`/cases/${w.c.id}\\?for=${w.org.id}$`, 'm'), 'a link to the case, in its organisation');
     assert.doesNotMatch(assigned.text, /Pat Example|ward clerk|shouted/, 'no personal data or narrative by e-mail');
     assert.equal(sink.to(w.otherManager.user.email).length, 0);
 

@@ -19,6 +19,7 @@ import { authorize, can } from '../../platform/access/policy.ts';
 import { type Actor, type Role, systemActor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
 import { conflict, type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { pathFor } from '../../platform/links.ts';
 import { exclusively, LOCKS } from '../../platform/locks.ts';
 import type { Mailer } from '../../platform/mail.ts';
 import { inScope } from '../../platform/tenancy.ts';
@@ -460,7 +461,7 @@ export function casesService(db: Database, deps: CasesDeps) {
      * once the triage has committed, and name the case, never its personal data.
      */
     async triage(actor: Actor | null, id: string, raw: unknown) {
-      const { dueOn, notices } = await manage(actor, id, async (tx, a, row) => {
+      const { dueOn, notices, orgId } = await manage(actor, id, async (tx, a, row) => {
         const input = parse(triage, raw);
         const problems: FieldError[] = [];
         if (isClosed(row.status)) problems.push({ field: 'category', message: 'Reopen the case before triaging it again' });
@@ -575,9 +576,9 @@ export function casesService(db: Database, deps: CasesDeps) {
             subject: `Investigation given to another manager: case ${row.reference}`,
             lines: [`The manager's investigation of case ${row.reference} (${kind}) has been given to another manager. You no longer need to carry it out.`],
           });
-        return { dueOn, notices };
+        return { dueOn, notices, orgId: a.orgId };
       });
-      for (const n of notices) notify(n, id);
+      for (const n of notices) notify(n, id, orgId);
       return { dueOn };
     },
 
@@ -747,7 +748,7 @@ export function casesService(db: Database, deps: CasesDeps) {
      * or the `002 std 4.2` advice), and each change is audited with what it replaced.
      */
     async recordSupport(actor: Actor | null, id: string, raw: unknown) {
-      const notices = await manage(actor, id, async (tx, a, row): Promise<CaseNotice[]> => {
+      const { notices, orgId } = await manage(actor, id, async (tx, a, row): Promise<{ notices: CaseNotice[]; orgId: string }> => {
         const o = await repo.outcome(tx, a.orgId, id);
         const before = {
           supportOffered: o?.support_offered ?? null,
@@ -788,8 +789,8 @@ export function casesService(db: Database, deps: CasesDeps) {
         // is on their report's page, behind their sign-in, not in an e-mail that may be read on a shared ward PC.
         const fedBack = after.feedbackSummary !== null && after.feedbackSummary !== before.feedbackSummary;
         const reporter = fedBack && row.reported_by ? await repo.activeEmail(tx, row.reported_by) : undefined;
-        if (!reporter) return [];
-        return [
+        if (!reporter) return { notices: [], orgId: a.orgId };
+        const notices = [
           {
             to: reporter,
             subject: `News about your report ${row.reference}`,
@@ -800,8 +801,9 @@ export function casesService(db: Database, deps: CasesDeps) {
             link: { text: 'Your report', path: `/incidents/mine/${id}` },
           },
         ];
+        return { notices, orgId: a.orgId };
       });
-      for (const n of notices) notify(n, id);
+      for (const n of notices) notify(n, id, orgId);
       return { ok: true as const };
     },
 
@@ -956,9 +958,9 @@ export function casesService(db: Database, deps: CasesDeps) {
    * must not hold up the person triaging or feeding back. A failure to send is logged: the change stands, the case
    * is on the manager's list and, once overdue, escalated, and the reporter's page shows the outcome.
    */
-  function notify(n: CaseNotice, caseId: string) {
+  function notify(n: CaseNotice, caseId: string, orgId: string) {
     const link = n.link ?? { text: 'Open the case', path: `/cases/${caseId}` };
-    const text = [...n.lines, '', `${link.text}: ${deps.baseUrl ?? ''}${link.path}`].join('\n');
+    const text = [...n.lines, '', `${link.text}: ${deps.baseUrl ?? ''}${pathFor(link.path, orgId)}`].join('\n');
     deps.mailer.send({ to: n.to, subject: n.subject, text }).catch((err: Error) => log(`Warden could not send "${n.subject}" to ${n.to}: ${err.message}`));
   }
 
@@ -999,7 +1001,7 @@ export function casesService(db: Database, deps: CasesDeps) {
             `The manager's investigation of case ${r.reference} was due on ${r.due_on} and has not been completed.`,
             `Manager investigating: ${r.manager_name}.`,
             '',
-            `Open the case: ${base}/cases/${r.id}`,
+            `Open the case: ${base}${pathFor(`/cases/${r.id}`, r.org_id)}`,
           ],
           cases: [{ id: r.id, reference: r.reference, dueOn: r.due_on }],
         });
@@ -1029,15 +1031,15 @@ export function casesService(db: Database, deps: CasesDeps) {
                   `Case ${one.reference} was reported on ${one.reportedOn} and no manager's investigation has been assigned.`,
                   rule,
                   '',
-                  `Open the case: ${base}/cases/${one.id}`,
+                  `Open the case: ${base}${pathFor(`/cases/${one.id}`, orgId)}`,
                 ]
               : [
                   `These ${cases.length} open cases were reported more than ${OVERDUE_AFTER_DAYS} days ago and no manager's investigation has been assigned:`,
                   '',
-                  ...cases.map((c) => `- Case ${c.reference}, reported on ${c.reportedOn}: ${base}/cases/${c.id}`),
+                  ...cases.map((c) => `- Case ${c.reference}, reported on ${c.reportedOn}: ${base}${pathFor(`/cases/${c.id}`, orgId)}`),
                   '',
                   rule,
-                  `All overdue work: ${base}/cases/overdue`,
+                  `All overdue work: ${base}${pathFor('/cases/overdue', orgId)}`,
                 ],
           cases,
         });

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.ts';
+import { pathFor } from '../../platform/links.ts';
 import type { Mailer } from '../../platform/mail.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { commissioningRepository } from './repository.ts';
@@ -21,16 +22,23 @@ export function tellOverseers(
   const { mailer } = deps;
   if (!mailer) return;
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const text = [...n.lines, '', `Read it: ${deps.baseUrl ?? ''}${n.path}`].join('\n');
   inScope(db, { all: true }, (tx) => commissioningRepository.overseers(tx, n.commissionerIds, { assessors: n.assessors }))
-    .then((people) =>
-      Promise.all(
-        people.map((p) =>
+    .then((rows) => {
+      // One e-mail a person. A commissioner user's link names the commissioning organisation they read it as
+      // (the first, should they hold the role in several); an assessor's names none (a deployment-wide role).
+      const people = new Map<string, string | null>();
+      for (const r of rows) if (!people.has(r.email) || people.get(r.email) === null) people.set(r.email, r.org_id);
+      return Promise.all(
+        [...people].map(([email, orgId]) =>
           mailer
-            .send({ to: p.email, subject: n.subject, text })
-            .catch((err: Error) => log(`Warden could not send "${n.subject}" to ${p.email}: ${err.message}`)),
+            .send({
+              to: email,
+              subject: n.subject,
+              text: [...n.lines, '', `Read it: ${deps.baseUrl ?? ''}${orgId ? pathFor(n.path, orgId) : n.path}`].join('\n'),
+            })
+            .catch((err: Error) => log(`Warden could not send "${n.subject}" to ${email}: ${err.message}`)),
         ),
-      ),
-    )
+      );
+    })
     .catch((err: Error) => log(`Warden could not tell the overseers of "${n.subject}": ${err.message}`));
 }

@@ -33,7 +33,7 @@ export const commissioningRepository = {
     return tx
       .selectFrom('user_roles as r')
       .innerJoin('users as u', 'u.id', 'r.user_id')
-      .select(['u.email'])
+      .select(['u.email', 'r.org_id'])
       .distinct()
       .where('u.is_active', '=', true)
       .where((eb) =>
@@ -43,6 +43,7 @@ export const commissioningRepository = {
         ]),
       )
       .orderBy('u.email')
+      .orderBy('r.org_id')
       .execute();
   },
 

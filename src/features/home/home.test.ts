@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Client, memberOf, testApp } from '../../../test/app.ts';
-import { caseInvestigation, incident } from '../../../test/factories.ts';
+import { caseInvestigation, incident, organisation, session, user } from '../../../test/factories.ts';
 import { addMonths, londonToday } from '../../domain/markers.ts';
 
 const t = await testApp();
@@ -40,6 +40,24 @@ test('the security specialist’s home lists case work, and a board member is no
   assert.match(home.body, /<a href="\/audit">Audit trail<\/a>/);
   const board = await memberOf(t, 'board_viewer');
   assert.doesNotMatch((await board.client.get('/')).body, /Report a security incident/);
+});
+
+test('someone with roles in two organisations and none chosen is asked to choose one; once chosen, it is not asked', async () => {
+  const north = await organisation(t.db.owner);
+  const south = await organisation(t.db.owner);
+  const lsms = await user(t.db.owner, {
+    roles: [
+      [north.id, 'security_specialist'],
+      [south.id, 'reporter'],
+    ],
+  });
+  const CHOOSE = /You hold roles in more than one organisation\. <a href="\/choose-organisation">Choose the organisation you are acting for<\/a>/;
+  assert.match((await new Client(t.app, await session(t.db.owner, lsms, null)).get('/')).body, CHOOSE);
+  const chosen = (await new Client(t.app, await session(t.db.owner, lsms, north.id)).get('/')).body;
+  assert.doesNotMatch(chosen, CHOOSE);
+  assert.match(chosen, /<a href="\/cases">Cases<\/a>/);
+  const single = await memberOf(t, 'reporter');
+  assert.doesNotMatch((await single.client.get('/')).body, CHOOSE, 'one organisation: chosen at sign-in');
 });
 
 describe('waiting for you: counts that link to the work, and read nothing personal', () => {

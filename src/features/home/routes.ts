@@ -16,7 +16,9 @@ export async function homeRoutes(app: FastifyInstance, services: { casesList: Ca
     // A member of staff's first need is to report: the action is the page's first call to action (SPEC C2).
     const canReport = actor ? can(actor, 'incident.report') : false;
     const [cases, markers] = await Promise.all([services.casesList.waiting(actor), services.markers.waiting(actor)]);
-    return reply.page('home/views/home.njk', { title: 'Home', roles, canReport, waiting: waitingItems(cases, markers) });
+    // Roles in several organisations and none chosen yet (the chooser was skipped): nothing to show until they do
+    const mustChoose = actor?.kind === 'user' && actor.orgId === null && (req.memberships?.length ?? 0) > 0;
+    return reply.page('home/views/home.njk', { title: 'Home', roles, canReport, mustChoose, waiting: waitingItems(cases, markers) });
   });
   app.get('/accessibility', { schema: { hide: true } }, async (_req, reply) =>
     reply.page('home/views/accessibility.njk', { title: 'Accessibility statement' }),

@@ -25,6 +25,22 @@ export function secondFactorGate(req: FastifyRequest, reply: FastifyReply): Fast
   return reply.redirect('/account/two-factor', 303);
 }
 
+/**
+ * Called by the app's request hook for every signed-in page request: a link for one of the user's organisations
+ * (`?for=<organisation id>`, as Warden's e-mails carry) opened while acting for another, or for none, goes to the
+ * organisation chooser with that organisation selected, then on to the page. A GET never switches by itself.
+ * A link for an organisation the user holds no role in is left to the page (which will not show another
+ * organisation's records).
+ */
+export function organisationLink(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  if (req.method !== 'GET' || isApi(req) || req.actor?.kind !== 'user') return undefined;
+  const url = new URL(req.url, 'http://warden.invalid');
+  const org = url.searchParams.get('for');
+  if (!org || org === req.actor.orgId || !req.memberships?.some((m) => m.orgId === org)) return undefined;
+  url.searchParams.delete('for');
+  return reply.redirect(`/choose-organisation?org=${encodeURIComponent(org)}&next=${encodeURIComponent(url.pathname + url.search)}`);
+}
+
 const passwordHint = `At least ${MIN_PASSWORD_LENGTH} and at most ${MAX_PASSWORD_LENGTH} characters. A few unrelated words make a strong password that is easy to remember. Common passwords, your name and your e-mail address are refused.`;
 
 /**
@@ -115,27 +131,37 @@ export async function identityRoutes(app: FastifyInstance, identity: IdentitySer
     return reply.page('identity/views/signed-out.njk', { title: 'You have signed out', actor: null, accountItems: [], nav: [] });
   });
 
+  /**
+   * Which organisation the session acts for. `next` is where to go once chosen (a link opened before choosing, or
+   * one for another of the user's organisations); `org` preselects the organisation such a link is for.
+   */
   app.get('/choose-organisation', { schema: { hide: true } }, async (req, reply) => {
     if (!req.actor) throw unauthenticated();
+    const query = req.query as Record<string, unknown>;
+    const next = safeNext(query.next);
     const orgs = await identity.memberships(req.actor);
-    const auto = (req.query as Record<string, unknown>).auto === '1';
-    if (auto && (orgs.length <= 1 || (req.actor.kind === 'user' && req.actor.orgId))) return reply.redirect('/');
+    const current = req.actor.kind === 'user' ? req.actor.orgId : null;
+    if (query.auto === '1' && (orgs.length <= 1 || current)) return reply.redirect(next);
+    const linkedTo = orgs.find((o) => o.id === query.org);
     return reply.page('identity/views/choose-organisation.njk', {
       title: 'Choose an organisation',
       orgs,
-      current: req.actor.kind === 'user' ? req.actor.orgId : null,
+      next,
+      linkedTo,
+      current: linkedTo?.id ?? current,
     });
   });
   app.post('/choose-organisation', { schema: { hide: true } }, async (req, reply) => {
     if (!req.actor || !req.sessionToken) throw unauthenticated();
     const body = form(req);
+    const next = safeNext(body.next);
     try {
       await identity.chooseOrganisation(req.actor, req.sessionToken, String(body.orgId ?? ''));
-      return reply.redirect('/');
+      return reply.redirect(next, 303);
     } catch (err) {
       if (isInvalid(err)) {
         const orgs = await identity.memberships(req.actor);
-        return reply.page('identity/views/choose-organisation.njk', { title: 'Choose an organisation', orgs, errors: err.fields }, 400);
+        return reply.page('identity/views/choose-organisation.njk', { title: 'Choose an organisation', orgs, next, errors: err.fields }, 400);
       }
       throw err;
     }

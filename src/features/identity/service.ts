@@ -4,7 +4,7 @@ import { renderSVG } from 'uqr';
 import type { Database, Tx } from '../../db/database.ts';
 import type { SessionStage } from '../../db/schema.ts';
 import { authorize, can } from '../../platform/access/policy.ts';
-import { type Actor, ROLE_LABELS, type Role } from '../../platform/access/roles.ts';
+import { type Actor, type Membership, ROLE_LABELS, type Role } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
 import { forbidden, invalid, notFound, unauthenticated } from '../../platform/errors.ts';
 import { createMailer, type Mailer } from '../../platform/mail.ts';
@@ -412,7 +412,10 @@ export function identityService(db: Database, policy: SessionPolicy, deps: Ident
      * A session waiting for its second factor is no actor at all. `mustEnrolSecondFactor` marks a privileged
      * user who signed in without a second factor: every page but its set-up is closed to them.
      */
-    async actorFor(token: string | undefined, requestId?: string): Promise<{ actor: Actor; orgName: string | null; mustEnrolSecondFactor: boolean } | null> {
+    async actorFor(
+      token: string | undefined,
+      requestId?: string,
+    ): Promise<{ actor: Actor; orgName: string | null; mustEnrolSecondFactor: boolean; memberships: Membership[] } | null> {
       if (!token || token.length > 100) return null;
       const id = sha256(token);
       return inScope(db, system, async (tx) => {
@@ -463,6 +466,7 @@ export function identityService(db: Database, policy: SessionPolicy, deps: Ident
           },
           orgName: inOrg[0]?.name ?? null,
           mustEnrolSecondFactor: s.stage === 'enrol_second_factor' && !s.totp_enabled_at,
+          memberships: membershipsOf(roles),
         };
       });
     },
@@ -889,3 +893,10 @@ export function identityService(db: Database, policy: SessionPolicy, deps: Ident
 }
 
 export type IdentityService = ReturnType<typeof identityService>;
+
+/** The organisations among a user's role rows (deployment-wide roles have none), each with its roles. */
+function membershipsOf(rows: { org_id: string | null; role: string }[]): Membership[] {
+  const byOrg = new Map<string, Role[]>();
+  for (const r of rows) if (r.org_id) byOrg.set(r.org_id, [...(byOrg.get(r.org_id) ?? []), r.role as Role]);
+  return [...byOrg].map(([orgId, roles]) => ({ orgId, roles }));
+}

@@ -175,10 +175,14 @@ describe('draft → signed → submitted → reopened (issue 5 item 5)', () => {
   test('the commissioner and the national assessors are e-mailed a link to the submitted version; nobody else is', async () => {
     const SUBMITTED = /^Self review submitted: Northgate Acute Trust, 2026\/27$/;
     const versionId = (await db.owner.selectFrom('self_review_versions').select('id').where('review_id', '=', id).executeTakeFirstOrThrow()).id;
-    for (const person of [commissioner, assessor]) {
+    // the commissioner's link names the commissioning organisation to read it as; the assessor's none (deployment-wide)
+    for (const [person, acting] of [
+      [commissioner, `\\?for=${icb.id}`],
+      [assessor, ''],
+    ] as const) {
       const mail = await sink.waitFor(person.email, { subject: SUBMITTED });
       assert.match(mail.text, /Northgate Acute Trust has submitted version 1 of its self review/);
-      assert.match(mail.text, new RegExp(`^Read it: https://warden\\.example/oversight/self-reviews/${versionId}$`, 'm'));
+      assert.match(mail.text, new RegExp(`^Read it: https://warden\\.example/oversight/self-reviews/${versionId}${acting}$`, 'm'));
     }
     for (const person of [otherCommissioner, lsms, smd, board]) assert.equal(sink.to(person.email, SUBMITTED).length, 0, 'not theirs to read');
     assert.equal(sink.to(commissioner.email, SUBMITTED).length, 1, 'one e-mail per submission');

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { forbidden, unauthenticated } from '../errors.ts';
+import { forbidden, organisationRequired, unauthenticated } from '../errors.ts';
 import { can } from './policy.ts';
 import { ROUTE_ACCESS } from './routes.ts';
 
@@ -29,6 +29,11 @@ export function enforceRouteAccess(app: FastifyInstance): void {
     if (!actor) throw unauthenticated();
     if ('signedIn' in access) return;
     const orgId = access.org === 'id' ? (req.params as Record<string, string>).id : undefined;
-    if (!can(actor, access.action, orgId)) throw forbidden();
+    if (can(actor, access.action, orgId)) return;
+    // Signed in without an organisation chosen (someone with roles in several), following a link: say to choose
+    // one when a role there would allow this, rather than "no permission".
+    if (actor.kind === 'user' && actor.orgId === null && req.memberships?.some((m) => can({ ...actor, ...m }, access.action, orgId)))
+      throw organisationRequired();
+    throw forbidden();
   });
 }

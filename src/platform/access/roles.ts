@@ -34,6 +34,9 @@ export type Actor =
 
 export const systemActor: Actor = { kind: 'system' };
 
+/** An organisation a user holds roles in, and those roles: what they could act as once they choose it. */
+export type Membership = { orgId: string; roles: Role[] };
+
 export function actorId(actor: Actor): string | null {
   return actor.kind === 'user' ? actor.userId : null;
 }
