@@ -186,6 +186,7 @@ describe('who sees which cases and which personal data', () => {
     assert.ok(events.some((e) => e.object_id === assault.id && e.actor_id === lsms.user.id));
     const html = await lsms.client.get('/cases?q=pharmacy');
     assert.match(html.body, /clenched fist/);
+    assert.match(html.body, new RegExp(`<td class="[^"]*warden-nowrap[^"]*"[^>]*>[\\s\\S]*?<a href="/cases/${assault.id}">${assault.reference}</a>`), 'the reference is kept on one line');
   });
 
   test('the SMD sees case facts without identities, narratives or police details, and no personal read is audited', async () => {

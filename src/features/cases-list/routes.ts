@@ -63,7 +63,8 @@ export async function casesListRoutes(app: FastifyInstance, service: CasesListSe
     try {
       const result = await service.list(actor, query);
       const rows = result.cases.map((c) => [
-        { html: `<a href="/cases/${c.id}">${esc(c.reference)}</a>` },
+        // a reference broken at its hyphens over three lines is hard to read out or type
+        { html: `<a href="/cases/${c.id}">${esc(c.reference)}</a>`, classes: 'warden-nowrap' },
         { text: ukStamp(c.occurredAt) },
         { text: ukStamp(c.reportedAt) },
         { text: c.categoryLabel },
