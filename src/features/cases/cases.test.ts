@@ -129,6 +129,25 @@ describe('who sees a case', () => {
     assert.equal((await row(w.c.id)).status, 'reported');
   });
 
+  test('the page lists its parts at the top, the report first, each linking to its section; only the parts this reader has', async () => {
+    const w = await world();
+    const parts = (body: string) => {
+      const nav = /<nav class="nhsuk-contents-list"[\s\S]*?<\/nav>/.exec(body)?.[0] ?? '';
+      const hrefs = [...nav.matchAll(/href="#([a-z]+)"/g)].map((m) => m[1] as string);
+      for (const id of hrefs) assert.match(body, new RegExp(`<h2 id="${id}">`), `#${id} is on the page`);
+      const sections = [...body.matchAll(/<h2 id="([a-z]+)">/g)].map((m) => m[1]);
+      assert.deepEqual(sections, hrefs, 'in the order the page has them');
+      return hrefs;
+    };
+    const all = ['report', 'status', 'triage', 'investigation', 'log', 'attachments', 'sanctions', 'redress', 'support'];
+    assert.deepEqual(parts((await w.specialist.client.get(`/cases/${w.c.id}`)).body), all);
+    assert.deepEqual(
+      parts((await w.smd.client.get(`/cases/${w.c.id}`)).body),
+      all.filter((p) => p !== 'triage'),
+      'no triage form for the SMD',
+    );
+  });
+
   test('a manager sees only the cases assigned to them', async () => {
     const w = await world();
     assert.equal((await w.manager.client.get(`/cases/${w.c.id}`)).statusCode, 404);
