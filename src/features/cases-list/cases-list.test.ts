@@ -103,6 +103,27 @@ describe('case list filters and search', () => {
     assert.equal(page.cases[0]?.overdue, true);
   });
 
+  test("003 §7.5: investigating lists open cases whose manager's investigation is assigned and not completed; a bad value changes nothing", async () => {
+    const org = await organisation(db);
+    const specialist = await memberOf(t, 'security_specialist', org);
+    const at = async (status: 'under_investigation' | 'awaiting_decision' | 'closed' | 'triaged', completedAt: Date | null | 'none') => {
+      const c = await incident(db, { orgId: org.id, status });
+      if (completedAt !== 'none') await caseInvestigation(db, { orgId: org.id, incidentId: c.id, dueOn: '2099-01-01', completedAt });
+      return c;
+    };
+    const toDo = await at('under_investigation', null);
+    await at('awaiting_decision', new Date()); // completed
+    await at('closed', null); // closed without completing it: no longer anyone's work
+    await at('triaged', 'none'); // none assigned
+    assert.deepEqual(refs(await api(specialist.client, '?investigating=1')), [toDo.reference]);
+    assert.equal((await api(specialist.client, '?investigating=0')).total, 4);
+    const bad = await specialist.client.get('/api/v1/cases?investigating=maybe');
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /Investigation not completed must be 1/);
+    const page = await specialist.client.get('/cases?investigating=1');
+    assert.match(page.body, /name="investigating" type="checkbox" value="1" checked/);
+  });
+
   test('the date range bounds the date the incident occurred, inclusive', async () => {
     assert.deepEqual(refs(await api(lsms.client, `?from=${isoDay(daysAgo(45))}&to=${isoDay(daysAgo(35))}`)), [assault.reference]);
     assert.deepEqual(refs(await api(lsms.client, `?from=${isoDay(daysAgo(3))}`)), [abuse.reference]);
@@ -186,7 +207,11 @@ describe('who sees which cases and which personal data', () => {
     assert.ok(events.some((e) => e.object_id === assault.id && e.actor_id === lsms.user.id));
     const html = await lsms.client.get('/cases?q=pharmacy');
     assert.match(html.body, /clenched fist/);
-    assert.match(html.body, new RegExp(`<td class="[^"]*warden-nowrap[^"]*"[^>]*>[\\s\\S]*?<a href="/cases/${assault.id}">${assault.reference}</a>`), 'the reference is kept on one line');
+    assert.match(
+      html.body,
+      new RegExp(`<td class="[^"]*warden-nowrap[^"]*"[^>]*>[\\s\\S]*?<a href="/cases/${assault.id}">${assault.reference}</a>`),
+      'the reference is kept on one line',
+    );
   });
 
   test('the SMD sees case facts without identities, narratives or police details, and no personal read is audited', async () => {

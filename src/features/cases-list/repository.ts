@@ -46,6 +46,8 @@ function matching(tx: Tx, o: Omit<ListOptions, 'limit' | 'offset'>) {
       .where((eb) =>
         eb.or([eb('i.investigation_due_on', '<', o.today), eb.and([eb('i.investigation_due_on', 'is', null), eb('i.reported_at', '<', o.overdueBefore)])]),
       );
+  // 003 §7.5: the manager's investigation, assigned and not yet completed, of a case still open
+  if (f.investigating) q = q.where('i.status', 'not in', CLOSED_STATUSES).where('ci.id', 'is not', null).where('ci.completed_at', 'is', null);
   if (f.from) q = q.where('i.occurred_at', '>=', ukDayStart(f.from));
   if (f.to) q = q.where('i.occurred_at', '<', ukDayStart(f.to, 1));
   if (f.q) q = q.where(sql<boolean>`i.search @@ websearch_to_tsquery('english', ${f.q})`);

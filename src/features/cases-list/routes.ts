@@ -8,7 +8,7 @@ import { escapeHtml as esc } from '../../platform/views.ts';
 import { CASES_PAGE_SIZE, caseExportQuery, caseFilters, casePageOut, EXPORT_LIMIT } from './schema.ts';
 import { type CasesListService, ukStamp } from './service.ts';
 
-const FILTER_FIELDS = ['q', 'status', 'category', 'site', 'overdue', 'from', 'to', 'sort'] as const;
+const FILTER_FIELDS = ['q', 'status', 'category', 'site', 'overdue', 'investigating', 'from', 'to', 'sort'] as const;
 
 /** The filters as given (strings), for refilling the form and building links. */
 function givenFilters(query: unknown): Record<string, string> {
@@ -125,6 +125,7 @@ export async function casesListRoutes(app: FastifyInstance, service: CasesListSe
     '`q` searches the narratives (web search syntax), for roles that may read them: others get 400. ' +
     '`overdue=1` (or `true`): open cases whose investigation is not completed and is past its due date or, while no due date is set, ' +
     `reported more than ${OVERDUE_AFTER_DAYS} days ago; \`overdue=0\` (or \`false\`, or left out): any. ` +
+    "`investigating=1` (or `true`): open cases whose manager's investigation is assigned and not yet completed. " +
     '`from`/`to` bound the date the incident occurred (UK days, inclusive).';
   api.get(
     '/api/v1/cases',

@@ -11,8 +11,14 @@ export const CASES_PAGE_SIZE = 50;
 export const EXPORT_LIMIT = 50_000;
 const day = optionalDay;
 
-/** The values `overdue` accepts: `1`/`true` (only overdue cases) and `0`/`false` (any); absent means any. */
-export const OVERDUE_VALUES = ['1', '0', 'true', 'false'] as const;
+/** The values a yes-filter (`overdue`, `investigating`) accepts: `1`/`true` (only those) and `0`/`false` (any); absent means any. */
+export const FLAG_VALUES = ['1', '0', 'true', 'false'] as const;
+// A plain optional enum (no preprocess), so the OpenAPI document says what is accepted and that it is optional.
+const flag = (error: string) =>
+  z
+    .enum(FLAG_VALUES, { error })
+    .optional()
+    .transform((v) => v === '1' || v === 'true');
 
 /**
  * The case list filter fields, shared by the page's GET form, the exports and `/api/v1/cases`. Every field is
@@ -24,11 +30,9 @@ const filterFields = {
   status: z.preprocess(blankToUndefined, z.enum(INCIDENT_STATUSES, { error: 'Select a status from the list' }).optional()),
   category: z.preprocess(blankToUndefined, z.enum(INCIDENT_CATEGORIES, { error: 'Select a category from the list' }).optional()),
   site: z.preprocess(blankToUndefined, z.uuid({ error: 'Select a site from the list' }).optional()),
-  // A plain optional enum (no preprocess), so the OpenAPI document says what is accepted and that it is optional.
-  overdue: z
-    .enum(OVERDUE_VALUES, { error: 'Overdue must be 1 (only overdue cases) or 0 (any), or left out' })
-    .optional()
-    .transform((v) => v === '1' || v === 'true'),
+  overdue: flag('Overdue must be 1 (only overdue cases) or 0 (any), or left out'),
+  /** Open cases whose manager's investigation is assigned and not completed: the managers' work to do. */
+  investigating: flag('Investigation not completed must be 1 (only those cases) or 0 (any), or left out'),
   from: day('Date from'),
   to: day('Date to'),
   sort: z.preprocess(blankToUndefined, z.enum(['newest', 'oldest'], { error: 'Select an order from the list' }).default('newest')),

@@ -170,7 +170,7 @@ export function casesListService(db: Database, options: { exportLimit?: number }
         const overdue = await count({ overdue: '1' });
         return scope.all
           ? { scope: 'organisation' as const, toTriage: await count({ status: 'reported' }), overdue }
-          : { scope: 'assigned' as const, open: await count({}, true), overdue };
+          : { scope: 'assigned' as const, toInvestigate: await count({ investigating: '1' }), overdue };
       });
     },
 

@@ -94,23 +94,34 @@ describe('waiting for you: counts that link to the work, and read nothing person
     assert.equal((await lsms.client.get('/api/v1/cases?overdue=1')).json().total, 1);
   });
 
-  test('a manager sees their open cases and how many are overdue; a member of staff sees no such list', async () => {
+  test('a manager sees the investigations they have to complete and how many are overdue; a member of staff sees no such list', async () => {
     const manager = await memberOf(t, 'manager');
     const db = t.db.owner;
     const mine = [
       await incident(db, { orgId: manager.org.id, status: 'triaged' }),
       await incident(db, { orgId: manager.org.id, status: 'under_investigation' }),
       await incident(db, { orgId: manager.org.id, status: 'closed' }),
+      await incident(db, { orgId: manager.org.id, status: 'awaiting_decision' }),
     ];
     await incident(db, { orgId: manager.org.id, status: 'triaged' }); // someone else's
-    const dueOn = ['2026-01-10', '2099-01-01', '2026-01-10'];
+    const dueOn = ['2026-01-10', '2099-01-01', '2026-01-10', '2026-01-10'];
     for (const [i, c] of mine.entries()) {
       await db.updateTable('incidents').set({ assigned_manager_id: manager.user.id, investigation_due_on: dueOn[i] }).where('id', '=', c.id).execute();
-      await caseInvestigation(db, { orgId: manager.org.id, incidentId: c.id, managerId: manager.user.id, dueOn: dueOn[i] as string });
+      await caseInvestigation(db, {
+        orgId: manager.org.id,
+        incidentId: c.id,
+        managerId: manager.user.id,
+        dueOn: dueOn[i] as string,
+        completedAt: i === 3 ? new Date() : null, // done: the case awaits the sanction decision
+      });
     }
     const home = await manager.client.get('/');
-    assert.match(home.body, /<a href="\/cases">2 open cases with an investigation assigned to you<\/a>/);
+    assert.match(home.body, /<a href="\/cases\?investigating=1">2 investigations to complete<\/a>/);
     assert.match(home.body, /<a href="\/cases\?overdue=1">1 of your cases is overdue<\/a>/);
+    const list = await manager.client.get('/cases?investigating=1');
+    assert.equal(list.statusCode, 200);
+    const listed = mine.filter((c) => list.body.includes(c.reference)).map((c) => c.reference);
+    assert.deepEqual(listed.sort(), [mine[0]?.reference, mine[1]?.reference].sort(), 'the link lists exactly those');
     assert.doesNotMatch(home.body, /warning marker/, 'managers read markers but do not review them');
     const reporter = await memberOf(t, 'reporter');
     assert.doesNotMatch((await reporter.client.get('/')).body, /Waiting for you/);

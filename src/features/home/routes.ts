@@ -33,7 +33,8 @@ function waitingItems(cases: Awaited<ReturnType<CasesListService['waiting']>>, m
     items.push({ href: '/cases?status=reported', text: `${n(cases.toTriage, 'new report', 'new reports')} to triage` });
     items.push({ href: '/cases?overdue=1', text: n(cases.overdue, 'overdue case', 'overdue cases') });
   } else if (cases?.scope === 'assigned') {
-    items.push({ href: '/cases', text: `${n(cases.open, 'open case', 'open cases')} with an investigation assigned to you` });
+    // 003 §7.5: what the manager has to do is the investigations not yet completed, not every case they were given
+    items.push({ href: '/cases?investigating=1', text: `${n(cases.toInvestigate, 'investigation', 'investigations')} to complete` });
     items.push({ href: '/cases?overdue=1', text: `${cases.overdue} of your cases ${cases.overdue === 1 ? 'is' : 'are'} overdue` });
   }
   if (markers) {
