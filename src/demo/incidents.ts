@@ -129,6 +129,14 @@ const LESSONS = [
   'No change needed: procedures were followed and worked.',
 ];
 
+/** A manager's findings, for investigations the demo has completed (003 §7.5). */
+const FINDINGS = [
+  'Statements taken from the staff involved; the account in the report is confirmed.',
+  'The incident happened at handover; the patient had been refused leave that afternoon.',
+  'CCTV reviewed with the security team; it shows the incident as reported.',
+  'The member of staff followed the lone-working procedure; the device alert was answered within two minutes.',
+];
+
 const STREETS = ['14 Mill Lane', '3 Orchard Close', '27 Station Road', '8 Church Walk', 'Layby on Beacon Road', '52 Victoria Street'];
 
 /** Generates the demo's incidents for `providers`, as at `now`. */
@@ -183,7 +191,9 @@ function incidentAt(rng: Random, org: DemoProvider, occurred: number, end: numbe
   const age = (end - reported) / DAY;
   const r = rng.next();
   let status: string;
-  if (age > 45) status = r < 0.72 ? 'closed' : r < 0.88 ? 'closed_nfa' : r < 0.94 && againstPerson ? 'awaiting_decision' : 'under_investigation';
+  // A few older cases are still open: awaiting a sanction decision (their investigation done), or left under
+  // investigation past its due date, the overdue work a real caseload has (about 3% of them).
+  if (age > 45) status = r < 0.72 ? 'closed' : r < 0.9 ? 'closed_nfa' : r < 0.97 ? (againstPerson ? 'awaiting_decision' : 'closed_nfa') : 'under_investigation';
   else if (age > 10) status = r < 0.35 ? 'closed' : r < 0.45 ? 'closed_nfa' : r < 0.75 ? 'under_investigation' : 'triaged';
   else status = r < 0.45 ? 'reported' : r < 0.8 ? 'triaged' : 'under_investigation';
   const closed = status === 'closed' || status === 'closed_nfa';
@@ -195,6 +205,10 @@ function incidentAt(rng: Random, org: DemoProvider, occurred: number, end: numbe
   // An open investigation is the manager's, due 14 days after it was given (case_settings' default).
   const withManager = org.manager !== null && (status === 'under_investigation' || status === 'awaiting_decision') && investigatedAt !== null;
   const dueOn = withManager && investigatedAt !== null ? date(investigatedAt + 14 * DAY) : null;
+  // The manager completes it on time, mostly: always before the case awaits a sanction decision, and four in five
+  // of those still under investigation once a few days have passed; the rest are the overdue figure.
+  const finishedBy = investigatedAt === null ? null : investigatedAt + rng.between(3, 13) * DAY;
+  const completedAt = !withManager ? null : decisionAt !== null ? decisionAt : finishedBy !== null && finishedBy < end && rng.chance(0.8) ? finishedBy : null;
 
   const lessons = closedAt === null ? null : (LESSONS[out.closures.length % LESSONS.length] as string);
   const closeReason = status === 'closed' ? 'Investigation complete' : 'No further action: no lines of enquiry';
@@ -291,6 +305,13 @@ function incidentAt(rng: Random, org: DemoProvider, occurred: number, end: numbe
       due_on: dueOn,
       assigned_by: org.handler,
       assigned_at: new Date(investigatedAt),
+      ...(completedAt === null
+        ? {}
+        : {
+            findings: FINDINGS[out.investigations.length % FINDINGS.length] as string,
+            completed_at: new Date(completedAt),
+            completed_by: org.manager,
+          }),
     });
   // Sanctions (002 std 4.2): criminal ones where the police were involved, administrative ones otherwise.
   if (status === 'closed' && closedAt !== null && (assault || category === 'non_physical_assault')) {

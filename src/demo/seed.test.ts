@@ -8,6 +8,7 @@ import type { Database } from '../db/database.ts';
 import { financialYearOf } from '../domain/analytics.ts';
 import { londonYear, parseReference } from '../domain/incidents.ts';
 import { analyticsService } from '../features/analytics/service.ts';
+import { casesListService } from '../features/cases-list/service.ts';
 import { verifyPassword } from '../features/identity/passwords.ts';
 import type { Actor, Role } from '../platform/access/roles.ts';
 import { BUNDLED_FRAMEWORKS, loadFramework } from '../standards/load.ts';
@@ -196,6 +197,31 @@ describe('demo activity', async () => {
     );
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Physical assault/);
+  });
+
+  test("the caseload looks like a working team's: a few overdue cases, and the manager's investigations mostly done", async () => {
+    const cases = casesListService(t.db.app);
+    const home = await cases.waiting(lsms, now);
+    assert.ok(home?.scope === 'organisation');
+    const open = Number(
+      (
+        await t.db.owner
+          .selectFrom('incidents')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('org_id', '=', orgId('XMH'))
+          .where('status', 'not in', ['closed', 'closed_nfa'])
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    assert.ok(home.overdue > 0, 'some overdue work, for the overdue list and escalation to show');
+    assert.ok(home.overdue < open / 4, `a few of the ${open} open cases overdue, not most: ${home.overdue}`);
+    const manager = await actor('manager@demo.warden.invalid', 'XMH', ['manager', 'reporter']);
+    const theirs = await cases.waiting(manager, now);
+    assert.ok(theirs?.scope === 'assigned');
+    assert.ok(
+      theirs.toInvestigate > 0 && theirs.overdue < theirs.toInvestigate,
+      `investigations to complete ${theirs.toInvestigate}, overdue ${theirs.overdue}`,
+    );
   });
 
   test('mental-health trusts report far more physical assaults per member of staff than the others (004, bench/national.ts)', async () => {
