@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { type Client, memberOf, signedIn, testApp } from '../../../test/app.ts';
-import { department, headcount, incident, organisation, redress, sanction, site, user } from '../../../test/factories.ts';
+import { caseInvestigation, department, headcount, incident, organisation, redress, sanction, site, user } from '../../../test/factories.ts';
 import { main } from '../../cli.ts';
 import { parseCsv } from '../../platform/csv.ts';
 
@@ -137,6 +137,30 @@ const json = async <T>(client: Client, url: string): Promise<T> => {
   return res.json() as T;
 };
 const dashboardApi = `/api/v1/analytics/organisations/${west.id}/dashboard`;
+
+test('002 std 4.1: the dashboard counts open cases overdue by the case list’s rule: a completed investigation is not overdue work', async () => {
+  const org = await organisation(db, { type: 'acute' });
+  const team = await memberOf(t, 'security_specialist', org);
+  const past = '2026-01-05';
+  const recent = new Date(Date.now() - 5 * day);
+  const open = async (completedAt: Date | null) => {
+    const c = await incident(db, { orgId: org.id, status: 'under_investigation', occurredAt: recent, reportedAt: recent, investigationDueOn: past });
+    await caseInvestigation(db, { orgId: org.id, incidentId: c.id, dueOn: past, completedAt });
+    return c;
+  };
+  const waiting = await open(null); // its manager has not finished: overdue
+  await open(new Date()); // finished, the case awaiting the LSMS: not overdue
+  await incident(db, { orgId: org.id, status: 'triaged', occurredAt: recent, reportedAt: recent }); // reported 5 days ago, none assigned: not yet
+  const figures = await json<Dashboard>(team.client, `/api/v1/analytics/organisations/${org.id}/dashboard`);
+  assert.equal(figures.totals.open, 3);
+  assert.equal(figures.totals.overdue, 1);
+  const list = await json<{ total: number; cases: { reference: string }[] }>(team.client, '/api/v1/cases?overdue=1');
+  assert.deepEqual(
+    list.cases.map((c) => c.reference),
+    [waiting.reference],
+    'the same cases the list calls overdue',
+  );
+});
 
 describe('the organisation dashboard, on known data', () => {
   test('totals: 102 incidents; 67 of 89 physical assaults with medical factors (75.3%); late, police, injured, open, overdue, closure', async () => {

@@ -20,7 +20,7 @@ import {
   ratePer1000Tenths,
   sharePercent,
 } from '../../domain/analytics.ts';
-import { CATEGORY_DEFINITIONS, INCIDENT_CATEGORIES, type IncidentCategory } from '../../domain/incidents.ts';
+import { CATEGORY_DEFINITIONS, INCIDENT_CATEGORIES, type IncidentCategory, unassignedOverdueBefore } from '../../domain/incidents.ts';
 import { londonToday } from '../../domain/markers.ts';
 import { authorize } from '../../platform/access/policy.ts';
 import { type Actor, actorId } from '../../platform/access/roles.ts';
@@ -173,8 +173,8 @@ export function analyticsService(db: Database) {
       const inPeriod = { ...base, from: `${period.from}-01`, to: `${period.to}-01` };
       const monthly = await repo.monthly(tx, { ...base, from: `${windowFrom}-01`, to: `${period.to}-01` });
       const byDepartment = await repo.byDepartment(tx, inPeriod);
-      const notYetDue = await repo.notYetDue(tx, inPeriod, today);
-      return buildDashboard({ org: org as Org, filters, period, monthly, byDepartment, notYetDue, sites, departments, headcounts, now });
+      const overdue = await repo.overdue(tx, inPeriod, today, unassignedOverdueBefore(now));
+      return buildDashboard({ org: org as Org, filters, period, monthly, byDepartment, overdue, sites, departments, headcounts, now });
     });
   }
 
@@ -470,7 +470,7 @@ function buildDashboard(x: {
   period: { from: Month; to: Month };
   monthly: MonthlyRow[];
   byDepartment: { site_id: string | null; department_id: string | null; incidents: number; months: number }[];
-  notYetDue: number;
+  overdue: number;
   sites: { id: string; name: string }[];
   departments: { id: string; name: string; site_id: string | null }[];
   headcounts: { financial_year: number; headcount: number }[];
@@ -524,7 +524,7 @@ function buildDashboard(x: {
     closed: t('closed'),
     averageDaysToClose: averageDays(t('closure_seconds'), t('closed')),
     open: t('open'),
-    overdue: t('open') - x.notYetDue,
+    overdue: x.overdue,
     sanctions: t('sanctions'),
     casesSanctioned: t('sanctioned'),
     redressCases: t('redress_cases'),

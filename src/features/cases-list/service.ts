@@ -165,8 +165,7 @@ export function casesListService(db: Database, options: { exportLimit?: number }
       const a = member(actor, 'case.list');
       const scope = scopeOf(a);
       return inScope(db, { orgId: a.orgId }, async (tx) => {
-        const count = (raw: Record<string, string>, openOnly = false) =>
-          repo.count(tx, { ...matchOptions(a, parse(caseFilters, raw), now, scope.assignedTo), openOnly });
+        const count = (raw: Record<string, string>) => repo.count(tx, matchOptions(a, parse(caseFilters, raw), now, scope.assignedTo));
         const overdue = await count({ overdue: '1' });
         return scope.all
           ? { scope: 'organisation' as const, toTriage: await count({ status: 'reported' }), overdue }
