@@ -320,6 +320,12 @@ describe('annual reports (002 std 1.5)', () => {
       [['The wrong year’s document was attached.', '2025-05-20', 'approved', 'wrong-year.pdf']],
     );
     assert.equal((await reader.client.get(`/oversight/annual-reports/${rid}`)).statusCode, 404, 'out of the commissioner’s sight while a draft');
+    // 002 std 1.6–1.7: the commissioner, told when it was signed, is told it is withdrawn; why stays with the provider
+    const withdrawn = await sink.waitFor(reader.user.email, { subject: /^Annual security report reopened: Southmoor Trust, 2024\/25$/ });
+    assert.match(withdrawn.text, /withdrawn from your oversight list until it is signed off again/);
+    assert.match(withdrawn.text, new RegExp(`^Your oversight list: https://warden\\.example/oversight/annual-reports\\?for=${icb.id}$`, 'm'));
+    assert.doesNotMatch(withdrawn.text, /wrong year/, 'the reason is the provider’s record');
+    assert.equal(sink.to(author.user.email, /reopened/).length, 0, 'the provider’s own staff are not e-mailed');
     const again = await director.client.json('POST', `/api/v1/annual-reports/${rid}/reopen`, { reason: 'Again' });
     assert.equal(again.statusCode, 409);
 

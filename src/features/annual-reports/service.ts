@@ -257,7 +257,7 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
     async reopen(actor: Actor | null, id: string, raw: unknown) {
       const a = acting(actor, 'annual_report.sign');
       const { reason } = parse(annualReportReopen, raw);
-      return inScope(db, { orgId: a.orgId }, async (tx) => {
+      const done = await inScope(db, { orgId: a.orgId }, async (tx) => {
         const r = await found(tx, a, id, true);
         if (r.status !== 'signed' || !r.signed_at) throw conflict('reason', 'This annual report is a draft: there is nothing to reopen.');
         await repo.reopen(tx, { ...r, signed_at: r.signed_at }, reason, a.userId);
@@ -268,8 +268,28 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
           objectId: id,
           detail: { year: r.year, signedAt: r.signed_at.toISOString(), reason },
         });
-        return out(await found(tx, a, id));
+        const [report, commissioners, provider] = await Promise.all([
+          found(tx, a, id),
+          commissioningRepository.commissionersOf(tx, a.orgId, r.year),
+          repo.organisationName(tx, a.orgId),
+        ]);
+        return { report, commissionerIds: commissioners.map((c) => c.id), provider: provider ?? 'A provider' };
       });
+      // 002 std 1.6–1.7: the commissioners who were told it was signed are told it is withdrawn until signed again
+      // (it has left their oversight list); why stays in the provider's record
+      const year = financialYearLabel(done.report.year);
+      tellOverseers(db, deps, {
+        commissionerIds: done.commissionerIds,
+        assessors: false,
+        subject: `Annual security report reopened: ${done.provider}, ${year}`,
+        lines: [
+          `${done.provider} has reopened its signed annual security management report to the Board for ${year} to correct it.`,
+          'It is withdrawn from your oversight list until it is signed off again, when you will be told.',
+        ],
+        path: '/oversight/annual-reports',
+        linkText: 'Your oversight list',
+      });
+      return out(done.report);
     },
 
     /**

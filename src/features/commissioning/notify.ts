@@ -10,14 +10,14 @@ export type OverseerMail = { mailer?: Mailer; baseUrl?: string; log?: (line: str
 /**
  * Tells the people a provider's record has just become readable by (002 std 1.6–1.7): the commissioner users of
  * `commissionerIds` (those whose commissioning covers the record's year: the caller chooses them) and, with
- * `assessors`, the national quality assessors. One e-mail each, ending with the link to `path`. Call it once the
+ * `assessors`, the national quality assessors. One e-mail each, ending with the link to `path` ("Read it", or `linkText`). Call it once the
  * change has committed; it does not wait: a slow mail server must not hold up the person who made it. A failure
  * to send is logged, and the record is on their oversight page all the same.
  */
 export function tellOverseers(
   db: Database,
   deps: OverseerMail,
-  n: { commissionerIds: string[]; assessors: boolean; subject: string; lines: string[]; path: string },
+  n: { commissionerIds: string[]; assessors: boolean; subject: string; lines: string[]; path: string; linkText?: string },
 ): void {
   const { mailer } = deps;
   if (!mailer) return;
@@ -34,7 +34,7 @@ export function tellOverseers(
             .send({
               to: email,
               subject: n.subject,
-              text: [...n.lines, '', `Read it: ${deps.baseUrl ?? ''}${orgId ? pathFor(n.path, orgId) : n.path}`].join('\n'),
+              text: [...n.lines, '', `${n.linkText ?? 'Read it'}: ${deps.baseUrl ?? ''}${orgId ? pathFor(n.path, orgId) : n.path}`].join('\n'),
             })
             .catch((err: Error) => log(`Warden could not send "${n.subject}" to ${email}: ${err.message}`)),
         ),
