@@ -204,7 +204,11 @@ export function registerErrorHandling(app: FastifyInstance, onDenied: (req: Fast
     if (id === 'csrf') return reply.page('error.njk', { title: 'Form expired', heading: 'This form has expired', paragraphs: [detail] }, status);
     if (status === 401) return reply.redirect(`/sign-in?next=${encodeURIComponent(req.url)}`);
     // A link opened before choosing an organisation: choose it, then come back to the page
-    if (id === 'organisation_required' && req.method === 'GET') return reply.redirect(`/choose-organisation?next=${encodeURIComponent(req.url)}`);
+    if (id === 'organisation_required') {
+      if (req.method === 'GET') return reply.redirect(`/choose-organisation?next=${encodeURIComponent(req.url)}`);
+      const paragraphs = ['You hold roles in more than one organisation and have not chosen which one you are acting for, so nothing was saved. Choose it with "Change organisation" at the top of the page, then try again.'];
+      return reply.page('error.njk', { title: 'Choose an organisation first', heading: 'Choose an organisation first', paragraphs }, status);
+    }
     if (status === 400) return reply.page('error.njk', badInputPage(detail, fields), 400);
     return reply.page('error.njk', { title: text.heading, heading: text.heading, paragraphs: text.paragraphs }, status);
   });

@@ -54,7 +54,17 @@ describe('users pages: access', () => {
     }
     const org = await organisation(db);
     const { client } = await signedIn(t, [[org.id, 'administrator']], null); // an administrator not yet acting for it
-    assert.equal((await client.get('/users')).statusCode, 403);
+    const page = await client.get('/users');
+    assert.equal(page.statusCode, 302, 'asked to choose the organisation first');
+    assert.equal(page.headers.location, '/choose-organisation?next=%2Fusers');
+    const api = await client.get('/api/v1/users');
+    assert.equal(api.statusCode, 403);
+    assert.match(api.body, /Choose the organisation you are acting for first/);
+    const before = await userCount();
+    const posted = await client.post('/users', { name: 'Eve', email: 'eve@test.nhs.uk', roles: 'reporter' });
+    assert.equal(posted.statusCode, 403);
+    assert.match(posted.body, /Choose an organisation first[\s\S]*nothing was saved/);
+    assert.equal(await userCount(), before);
   });
 
   test('the Users navigation item shows only for administrators', async () => {
