@@ -90,7 +90,8 @@ async function serve(config: Config, demo: boolean): Promise<number> {
   log(`\nWarden is running at ${config.baseUrl} (data: ${runtime.description}). Press Ctrl-C to stop.`);
   if (demo) {
     log(`\nDEMO DATA. Sign in as any of these, with the password ${DEMO_PASSWORD}:`);
-    for (const u of DEMO_USERS) log(`  ${u.email.padEnd(36)} ${u.roles.map(([, r]) => r).join(', ')}`);
+    // each role with the organisation it is held in (XMH: the mental-health trust…), or "all" for deployment-wide
+    for (const u of DEMO_USERS) log(`  ${u.email.padEnd(36)} ${u.roles.map(([code, r]) => `${r} (${code ?? 'all'})`).join(', ')}`);
   } else if (await services.identity.needsSetup()) {
     const code = await services.identity.issueSetupCode();
     log(`\nFirst run: open ${config.baseUrl}/setup and enter this one-time set-up code to create the first administrator:\n\n    ${code}\n`);
