@@ -8,11 +8,12 @@ import { commissioningRepository } from './repository.ts';
 export type OverseerMail = { mailer?: Mailer; baseUrl?: string; log?: (line: string) => void };
 
 /**
- * Tells the people a provider's record has just become readable by (002 std 1.6–1.7): the commissioner users of
- * `commissionerIds` (those whose commissioning covers the record's year: the caller chooses them) and, with
- * `assessors`, the national quality assessors. One e-mail each, ending with the link to `path` ("Read it", or `linkText`). Call it once the
- * change has committed; it does not wait: a slow mail server must not hold up the person who made it. A failure
- * to send is logged, and the record is on their oversight page all the same.
+ * Tells the people who oversee a provider's record that it has become readable, or been withdrawn (002 std
+ * 1.6–1.7): the commissioner users of `commissionerIds` (those whose commissioning covers the record's year: the
+ * caller chooses them) and, with `assessors`, the national quality assessors. One e-mail each, ending with the
+ * link to `path` ("Read it", or `linkText`). Call it once the change has committed; it does not wait: a slow mail
+ * server must not hold up the person who made it. A failure to send is logged, and the record is on their
+ * oversight page all the same.
  */
 export function tellOverseers(
   db: Database,
