@@ -237,6 +237,8 @@ export interface IncidentsTable {
   /** The reporter's request for a warning marker, and why (20261207160000-MarkerRequests; 003 §3.2.11). */
   marker_requested: Generated<boolean>;
   marker_reason: string | null;
+  /** When the case's manager's investigation was completed: kept by a trigger on case_investigations (20261208090000). */
+  investigation_completed_at: ColumnType<Date | null, never, never>;
 }
 
 /** Per-organisation, per-year reference counter, bumped in the reporting transaction. */

@@ -159,8 +159,6 @@ export const STATUS_LABELS: Record<IncidentStatus, string> = {
 /** The statuses in which a case is closed: nothing but victim support and feedback changes until it is reopened. */
 export const CLOSED_STATUSES: readonly IncidentStatus[] = ['closed', 'closed_nfa'];
 export const isClosed = (status: string): boolean => (CLOSED_STATUSES as readonly string[]).includes(status);
-/** The statuses of a case still open (every other one). */
-export const OPEN_STATUSES: readonly IncidentStatus[] = INCIDENT_STATUSES.filter((s) => !isClosed(s));
 /** Why a write to a closed case is refused: reopening (closed → under investigation, with a reason) exists. */
 export const CLOSED_CASE = 'This case is closed. Reopen it first (change its status to under investigation, with the reason) to change it.';
 

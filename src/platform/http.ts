@@ -206,7 +206,9 @@ export function registerErrorHandling(app: FastifyInstance, onDenied: (req: Fast
     // A link opened before choosing an organisation: choose it, then come back to the page
     if (id === 'organisation_required') {
       if (req.method === 'GET') return reply.redirect(`/choose-organisation?next=${encodeURIComponent(req.url)}`);
-      const paragraphs = ['You hold roles in more than one organisation and have not chosen which one you are acting for, so nothing was saved. Choose it with "Change organisation" at the top of the page, then try again.'];
+      const paragraphs = [
+        'You hold roles in more than one organisation and have not chosen which one you are acting for, so nothing was saved. Choose it with "Change organisation" at the top of the page, then try again.',
+      ];
       return reply.page('error.njk', { title: 'Choose an organisation first', heading: 'Choose an organisation first', paragraphs }, status);
     }
     if (status === 400) return reply.page('error.njk', badInputPage(detail, fields), 400);

@@ -160,6 +160,17 @@ test('002 std 4.1: the dashboard counts open cases overdue by the case list’s 
     [waiting.reference],
     'the same cases the list calls overdue',
   );
+  // the incident keeps its investigation's completion in step (a trigger), as the figure relies on it
+  const completedOn = async () =>
+    (await db.selectFrom('incidents').select('investigation_completed_at').where('id', '=', waiting.id).executeTakeFirstOrThrow()).investigation_completed_at;
+  await db.updateTable('case_investigations').set({ completed_at: new Date() }).where('incident_id', '=', waiting.id).execute();
+  assert.ok(await completedOn());
+  assert.equal((await json<Dashboard>(team.client, `/api/v1/analytics/organisations/${org.id}/dashboard`)).totals.overdue, 0, 'done: nothing overdue');
+  await db.updateTable('case_investigations').set({ completed_at: null }).where('incident_id', '=', waiting.id).execute();
+  assert.equal(await completedOn(), null, 'reopened by a new assignment');
+  await db.deleteFrom('case_investigations').where('incident_id', '=', waiting.id).execute();
+  assert.equal(await completedOn(), null);
+  assert.equal((await json<Dashboard>(team.client, `/api/v1/analytics/organisations/${org.id}/dashboard`)).totals.overdue, 1);
 });
 
 describe('the organisation dashboard, on known data', () => {

@@ -1,7 +1,5 @@
 import { type SqlBool, sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
-import { OPEN_STATUSES } from '../../domain/incidents.ts';
-import { overdueSql } from '../cases-list/repository.ts';
 import { PROVIDER_TYPES } from '../commissioning/schema.ts';
 
 /** What a dashboard narrows its roll-ups by: category, and site (`community`: no site). Months are 'YYYY-MM-01'. */
@@ -114,20 +112,33 @@ export const analyticsRepository = {
       .execute();
   },
   /**
-   * Open cases of the filter's incidents overdue now, by the case lists' own rule (`overdueSql`: an investigation
-   * completed is not overdue work, whatever its due date), so the dashboard and the lists give one figure. Read
-   * from the organisation's open cases, not a roll-up: a roll-up cannot know that an investigation was completed,
-   * and open cases are the few, not the millions.
+   * Open cases of the filter's incidents not yet overdue on `today` ('YYYY-MM-DD', England): due today or later.
+   * Overdue is the open total (a roll-up measure) less these and less `completedOverdue`; the index on (org, due
+   * day) reads only them.
    */
-  async overdue(tx: Tx, f: RollupFilter, today: string, overdueBefore: Date) {
-    const category = f.category ? sql`AND i.category = ${f.category}` : sql``;
-    const site = f.site === 'community' ? sql`AND i.site_id IS NULL` : f.site ? sql`AND i.site_id = ${f.site}` : sql``;
+  async notYetDue(tx: Tx, f: RollupFilter, today: string) {
+    const row = await tx
+      .selectFrom('incident_open_rollups')
+      .select(total('open').as('open'))
+      .where(filtered(f))
+      .where('due_on', '>=', today)
+      .executeTakeFirstOrThrow();
+    return Number(row.open);
+  },
+  /**
+   * Open cases of the filter's incidents past their due day whose manager's investigation is completed: the
+   * roll-up counts them as overdue, the case lists' rule (002 std 4.1) does not — a completed investigation is not
+   * overdue work. Read through `incidents_open_investigated` (open cases with a completed investigation: the cases
+   * awaiting a decision, few whatever the history), so the dashboard's cost still follows its roll-ups.
+   */
+  async completedOverdue(tx: Tx, f: RollupFilter, today: string) {
+    const category = f.category ? sql`AND category = ${f.category}` : sql``;
+    const site = f.site === 'community' ? sql`AND site_id IS NULL` : f.site ? sql`AND site_id = ${f.site}` : sql``;
     const { rows } = await sql<{ n: string }>`
-      SELECT count(*) AS n FROM incidents i
-      LEFT JOIN case_investigations ci ON ci.incident_id = i.id AND ci.org_id = i.org_id
-      WHERE i.org_id = ${f.orgId} AND i.status IN (${sql.join(OPEN_STATUSES)})
-        AND warden_month(i.occurred_at) BETWEEN ${f.from}::date AND ${f.to}::date ${category} ${site}
-        AND ${overdueSql(today, overdueBefore)}`.execute(tx);
+      SELECT count(*) AS n FROM incidents
+      WHERE org_id = ${f.orgId} AND investigation_completed_at IS NOT NULL AND status NOT IN ('closed', 'closed_nfa')
+        AND warden_month(occurred_at) BETWEEN ${f.from}::date AND ${f.to}::date ${category} ${site}
+        AND warden_due_on(investigation_due_on, reported_at) < ${today}::date`.execute(tx);
     return Number(rows[0]?.n ?? 0);
   },
 

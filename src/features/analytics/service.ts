@@ -20,7 +20,7 @@ import {
   ratePer1000Tenths,
   sharePercent,
 } from '../../domain/analytics.ts';
-import { CATEGORY_DEFINITIONS, INCIDENT_CATEGORIES, type IncidentCategory, unassignedOverdueBefore } from '../../domain/incidents.ts';
+import { CATEGORY_DEFINITIONS, INCIDENT_CATEGORIES, type IncidentCategory } from '../../domain/incidents.ts';
 import { londonToday } from '../../domain/markers.ts';
 import { authorize } from '../../platform/access/policy.ts';
 import { type Actor, actorId } from '../../platform/access/roles.ts';
@@ -173,8 +173,9 @@ export function analyticsService(db: Database) {
       const inPeriod = { ...base, from: `${period.from}-01`, to: `${period.to}-01` };
       const monthly = await repo.monthly(tx, { ...base, from: `${windowFrom}-01`, to: `${period.to}-01` });
       const byDepartment = await repo.byDepartment(tx, inPeriod);
-      const overdue = await repo.overdue(tx, inPeriod, today, unassignedOverdueBefore(now));
-      return buildDashboard({ org: org as Org, filters, period, monthly, byDepartment, overdue, sites, departments, headcounts, now });
+      const notYetDue = await repo.notYetDue(tx, inPeriod, today);
+      const completedOverdue = await repo.completedOverdue(tx, inPeriod, today);
+      return buildDashboard({ org: org as Org, filters, period, monthly, byDepartment, notYetDue, completedOverdue, sites, departments, headcounts, now });
     });
   }
 
@@ -470,7 +471,9 @@ function buildDashboard(x: {
   period: { from: Month; to: Month };
   monthly: MonthlyRow[];
   byDepartment: { site_id: string | null; department_id: string | null; incidents: number; months: number }[];
-  overdue: number;
+  notYetDue: number;
+  /** Open cases past their due day whose investigation is completed: not overdue work (002 std 4.1). */
+  completedOverdue: number;
   sites: { id: string; name: string }[];
   departments: { id: string; name: string; site_id: string | null }[];
   headcounts: { financial_year: number; headcount: number }[];
@@ -524,7 +527,8 @@ function buildDashboard(x: {
     closed: t('closed'),
     averageDaysToClose: averageDays(t('closure_seconds'), t('closed')),
     open: t('open'),
-    overdue: x.overdue,
+    // 002 std 4.1, as the case lists count it: open, past the due day, the manager's investigation not completed
+    overdue: t('open') - x.notYetDue - x.completedOverdue,
     sanctions: t('sanctions'),
     casesSanctioned: t('sanctioned'),
     redressCases: t('redress_cases'),

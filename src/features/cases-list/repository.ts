@@ -1,19 +1,8 @@
-import { type SqlBool, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
 import { CLOSED_STATUSES, londonTime } from '../../domain/incidents.ts';
 import type { auditRecord } from '../../platform/audit.ts';
 import type { CaseFilters } from './schema.ts';
-
-/**
- * 002 std 4.1 (timely): whether a case is overdue, in SQL over `incidents AS i` left-joined to its
- * `case_investigations AS ci`: still open, its investigation not completed, and past the investigation's due date
- * or, while none is set, reported before `overdueBefore` (OVERDUE_AFTER_DAYS). The case lists, their counts on the
- * home page and the analysis dashboard's "open cases overdue" all count with it, so their figures agree.
- */
-export function overdueSql(today: string, overdueBefore: Date) {
-  return sql<SqlBool>`(i.status NOT IN (${sql.join([...CLOSED_STATUSES])}) AND ci.completed_at IS NULL
-    AND (i.investigation_due_on < ${today}::date OR (i.investigation_due_on IS NULL AND i.reported_at < ${overdueBefore})))`;
-}
 
 /** Midnight at the start of a UK calendar day `YYYY-MM-DD`, plus `days`. */
 function ukDayStart(day: string, days = 0): Date {
@@ -48,7 +37,13 @@ function matching(tx: Tx, o: Omit<ListOptions, 'limit' | 'offset'>) {
   if (f.site) q = q.where('i.site_id', '=', f.site);
   // 002 std 4.1 (timely): open, the investigation not completed (as /cases/overdue, features/cases), and past the
   // investigation's due date or, with none set yet, OVERDUE_AFTER_DAYS after report.
-  if (f.overdue) q = q.where(overdueSql(o.today, o.overdueBefore));
+  if (f.overdue)
+    q = q
+      .where('i.status', 'not in', CLOSED_STATUSES)
+      .where('ci.completed_at', 'is', null)
+      .where((eb) =>
+        eb.or([eb('i.investigation_due_on', '<', o.today), eb.and([eb('i.investigation_due_on', 'is', null), eb('i.reported_at', '<', o.overdueBefore)])]),
+      );
   // 003 §7.5: the manager's investigation, assigned and not yet completed, of a case still open
   if (f.investigating) q = q.where('i.status', 'not in', CLOSED_STATUSES).where('ci.id', 'is not', null).where('ci.completed_at', 'is', null);
   if (f.from) q = q.where('i.occurred_at', '>=', ukDayStart(f.from));
