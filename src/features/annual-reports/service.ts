@@ -62,6 +62,18 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
     if (!r) throw notFound('annual report');
     return r;
   };
+  /**
+   * The report as a sign-off or a reopening left it, with whom to tell (002 std 1.6–1.7): the commissioners whose
+   * commissioning covers its year, and the provider's name for the e-mail.
+   */
+  const withOverseers = async (tx: Parameters<typeof repo.find>[0], a: Acting, id: string, year: number) => {
+    const [report, commissioners, provider] = await Promise.all([
+      found(tx, a, id),
+      commissioningRepository.commissionersOf(tx, a.orgId, year),
+      repo.organisationName(tx, a.orgId),
+    ]);
+    return { report, commissionerIds: commissioners.map((c) => c.id), provider: provider ?? 'A provider' };
+  };
   /** A commissioner acting for its organisation (`annual_report.oversee`). */
   const commissioner = (actor: Actor | null) => {
     const a = authorize(actor, 'annual_report.oversee', actor?.kind === 'user' ? (actor.orgId ?? undefined) : undefined);
@@ -268,12 +280,7 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
           objectId: id,
           detail: { year: r.year, signedAt: r.signed_at.toISOString(), reason },
         });
-        const [report, commissioners, provider] = await Promise.all([
-          found(tx, a, id),
-          commissioningRepository.commissionersOf(tx, a.orgId, r.year),
-          repo.organisationName(tx, a.orgId),
-        ]);
-        return { report, commissionerIds: commissioners.map((c) => c.id), provider: provider ?? 'A provider' };
+        return withOverseers(tx, a, id, r.year);
       });
       // 002 std 1.6–1.7: the commissioners who were told it was signed are told it is withdrawn until signed again
       // (it has left their oversight list); why stays in the provider's record
@@ -317,12 +324,7 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
           objectId: id,
           detail: { year: r.year, presentedOn: r.presented_on, boardDecision: r.board_decision, secondFactor: 'totp' },
         });
-        const [report, commissioners, provider] = await Promise.all([
-          found(tx, a, id),
-          commissioningRepository.commissionersOf(tx, a.orgId, r.year),
-          repo.organisationName(tx, a.orgId),
-        ]);
-        return { report, commissionerIds: commissioners.map((c) => c.id), provider: provider ?? 'A provider' };
+        return withOverseers(tx, a, id, r.year);
       });
       // 002 std 1.6–1.7: a signed report is its commissioners' to read (from the year their commissioning covers)
       const year = financialYearLabel(done.report.year);
