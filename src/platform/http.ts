@@ -207,7 +207,7 @@ export function registerErrorHandling(app: FastifyInstance, onDenied: (req: Fast
     if (id === 'organisation_required') {
       if (req.method === 'GET') return reply.redirect(`/choose-organisation?next=${encodeURIComponent(req.url)}`);
       const paragraphs = [
-        'You hold roles in more than one organisation and have not chosen which one you are acting for, so nothing was saved. Choose it with "Change organisation" at the top of the page, then try again.',
+        'You have not chosen the organisation you are acting for, so nothing was saved. Choose it with "Change organisation" at the top of the page, then try again.',
       ];
       return reply.page('error.njk', { title: 'Choose an organisation first', heading: 'Choose an organisation first', paragraphs }, status);
     }

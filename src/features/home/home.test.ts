@@ -51,7 +51,7 @@ test('someone with roles in two organisations and none chosen is asked to choose
       [south.id, 'reporter'],
     ],
   });
-  const CHOOSE = /You hold roles in more than one organisation\. <a href="\/choose-organisation">Choose the organisation you are acting for<\/a>/;
+  const CHOOSE = /You have not chosen the organisation you are acting for\. <a href="\/choose-organisation">Choose the organisation<\/a>/;
   assert.match((await new Client(t.app, await session(t.db.owner, lsms, null)).get('/')).body, CHOOSE);
   const chosen = (await new Client(t.app, await session(t.db.owner, lsms, north.id)).get('/')).body;
   assert.doesNotMatch(chosen, CHOOSE);

@@ -16,7 +16,7 @@ export async function homeRoutes(app: FastifyInstance, services: { casesList: Ca
     // A member of staff's first need is to report: the action is the page's first call to action (SPEC C2).
     const canReport = actor ? can(actor, 'incident.report') : false;
     const [cases, markers] = await Promise.all([services.casesList.waiting(actor), services.markers.waiting(actor)]);
-    // Roles in several organisations and none chosen yet (the chooser was skipped): nothing to show until they do
+    // Roles in an organisation, none chosen yet (the chooser was skipped, or a role came after sign-in): say so
     const mustChoose = actor?.kind === 'user' && actor.orgId === null && (req.memberships?.length ?? 0) > 0;
     return reply.page('home/views/home.njk', { title: 'Home', roles, canReport, mustChoose, waiting: waitingItems(cases, markers) });
   });
