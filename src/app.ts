@@ -232,7 +232,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
 
   const casesList = casesListService(services.db);
   const markers = markersService(services.db);
-  await app.register(async (scoped) => homeRoutes(scoped, { casesList, markers }));
+  await app.register(async (scoped) => homeRoutes(scoped, { casesList, markers, selfReview: services.selfReview, annualReports: services.annualReports }));
   await app.register(async (scoped) => identityRoutes(scoped, services.identity, { ...names, secure: config.secureCookies }));
   await app.register(async (scoped) => oidcRoutes(scoped, services.oidc, { ...names, secure: config.secureCookies }));
   await app.register(async (scoped) => organisationRoutes(scoped, services.organisations));

@@ -1,25 +1,46 @@
 import type { FastifyInstance } from 'fastify';
 import { can } from '../../platform/access/policy.ts';
-import { ROLE_LABELS } from '../../platform/access/roles.ts';
+import { type Actor, ROLE_LABELS } from '../../platform/access/roles.ts';
+import type { AnnualReportsService } from '../annual-reports/service.ts';
 import type { CasesListService } from '../cases-list/service.ts';
 import type { MarkersService } from '../markers/service.ts';
+import { financialYearLabel } from '../organisations/schema.ts';
+import type { SelfReviewService } from '../self-review/service.ts';
 
 /**
  * The home page: what the signed-in user can do and what is waiting for them (reports to triage, overdue cases,
  * markers due for review, reporters' requests for a marker), or a sign-in prompt; and the accessibility statement.
  */
-export async function homeRoutes(app: FastifyInstance, services: { casesList: CasesListService; markers: MarkersService }): Promise<void> {
+export async function homeRoutes(
+  app: FastifyInstance,
+  services: { casesList: CasesListService; markers: MarkersService; selfReview: SelfReviewService; annualReports: AnnualReportsService },
+): Promise<void> {
   app.get('/', { schema: { hide: true } }, async (req, reply) => {
     const actor = req.actor;
     const roles =
       actor?.kind === 'user' ? [...actor.globalRoles.map((r) => `${ROLE_LABELS[r]} (all organisations)`), ...actor.roles.map((r) => ROLE_LABELS[r])] : [];
     // A member of staff's first need is to report: the action is the page's first call to action (SPEC C2).
     const canReport = actor ? can(actor, 'incident.report') : false;
-    const [cases, markers] = await Promise.all([services.casesList.waiting(actor), services.markers.waiting(actor)]);
+    const [cases, markers, signOffs] = await Promise.all([services.casesList.waiting(actor), services.markers.waiting(actor), readyToSign(actor)]);
     // Roles in an organisation, none chosen yet (the chooser was skipped, or a role came after sign-in): say so
     const mustChoose = actor?.kind === 'user' && actor.orgId === null && (req.memberships?.length ?? 0) > 0;
-    return reply.page('home/views/home.njk', { title: 'Home', roles, canReport, mustChoose, waiting: waitingItems(cases, markers) });
+    return reply.page('home/views/home.njk', { title: 'Home', roles, canReport, mustChoose, waiting: [...signOffs, ...waitingItems(cases, markers)] });
   });
+
+  /**
+   * 002 std 1.5, §3.10–3.13: what only the SMD can do — sign off the self review once every standard is rated, and
+   * the annual report once it says when it went to the Board and what the Board decided. Nothing for other roles.
+   */
+  async function readyToSign(actor: Actor | null): Promise<{ href: string; text: string }[]> {
+    if (actor?.kind !== 'user' || !actor.orgId || !can(actor, 'annual_report.sign', actor.orgId) || !can(actor, 'review.sign', actor.orgId)) return [];
+    const [reviews, reports] = await Promise.all([services.selfReview.list(actor), services.annualReports.list(actor)]);
+    const items: { href: string; text: string }[] = [];
+    for (const r of reviews.filter((x) => x.status === 'draft' && x.toRate === 0))
+      items.push({ href: `/self-reviews/${r.id}/sign-off`, text: `The ${financialYearLabel(r.year)} self review is ready for your sign-off` });
+    for (const r of reports.filter((x) => x.status === 'draft' && x.presentedOn && x.boardDecision))
+      items.push({ href: `/annual-reports/${r.id}`, text: `The ${r.yearLabel} annual report is ready for your sign-off` });
+    return items;
+  }
   app.get('/accessibility', { schema: { hide: true } }, async (_req, reply) =>
     reply.page('home/views/accessibility.njk', { title: 'Accessibility statement' }),
   );

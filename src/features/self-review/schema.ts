@@ -114,6 +114,8 @@ export const reviewListOut = z.array(
     framework: z.string(),
     frameworkVersion: z.string(),
     flags: z.number(),
+    /** Standards still to rate: a draft with none left is ready for the SMD's sign-off. */
+    toRate: z.number(),
   }),
 );
 export const reviewOut = z.looseObject({

@@ -378,6 +378,7 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
             framework: r.framework,
             frameworkVersion: r.framework_version,
             flags: view.flags.length,
+            toRate: view.progress.toRate,
           });
         }
         return out;

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { generate } from 'otplib';
-import { testApp } from '../../../test/app.ts';
-import { commissioning, enableTotp, organisation, TEST_SECRET_KEY, user } from '../../../test/factories.ts';
+import { Client, testApp } from '../../../test/app.ts';
+import { annualReport, commissioning, enableTotp, organisation, session, TEST_SECRET_KEY, user } from '../../../test/factories.ts';
 import { mailSink } from '../../../test/mail.ts';
 import { type Actor, type Role, systemActor } from '../../platform/access/roles.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -71,6 +71,24 @@ async function rateAll(a: Actor, id: string, rating: 'green' | 'amber' | 'red' =
     await service.rate(a, id, n, { rating: rating === 'amber' && ['1.1', '1.3', '1.5'].includes(n) ? 'green' : rating, comments: `Standard ${n} reviewed.` });
 }
 const statusOf = async (id: string) => (await service.get(board.actor, id)).status;
+
+test('002 std 1.5, §3.10: the SMD’s home says when the self review and the annual report are ready for their sign-off; nobody else’s does', async () => {
+  const trust = await organisation(db.owner, { type: 'community', name: 'Eastmoor Community Trust' });
+  const [team, director] = [await actor('security_specialist', trust.id), await actor('smd', trust.id)];
+  const home = async (who: { id: string; roles: [string | null, Role][] }) => (await new Client(t.app, await session(db.owner, who, trust.id)).get('/')).body;
+  const REVIEW = /The 2026\/27 self review is ready for your sign-off/;
+  const REPORT = /The 2025\/26 annual report is ready for your sign-off/;
+  const id = (await service.start(team.actor, { year: 2026, frameworkVersionId: framework.id })).id;
+  const report = await annualReport(db.owner, { orgId: trust.id, year: 2025 });
+  assert.doesNotMatch(await home(director), REVIEW, 'standards still to rate');
+  assert.doesNotMatch(await home(director), REPORT, 'not yet presented to the Board');
+  await rateAll(team.actor, id);
+  await db.owner.updateTable('annual_reports').set({ presented_on: '2026-05-20', board_decision: 'approved' }).where('id', '=', report.id).execute();
+  const ready = await home(director);
+  assert.match(ready, new RegExp(`<a href="/self-reviews/${id}/sign-off">${REVIEW.source}</a>`));
+  assert.match(ready, new RegExp(`<a href="/annual-reports/${report.id}">${REPORT.source}</a>`));
+  assert.doesNotMatch(await home(team), /ready for your sign-off/, 'only the SMD signs off');
+});
 
 describe('draft → signed → submitted → reopened (issue 5 item 5)', () => {
   let id = '';
