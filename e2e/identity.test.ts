@@ -64,6 +64,18 @@ test('a reporter signs in without a second factor, chooses an organisation, sees
   await HomePage.verifyOnPage(page);
   assert.match((await signedInText(page)) ?? '', /acting for Northgate Acute Trust\./);
 
+  // A link for the other organisation (as Warden's e-mails give it): asked to switch, that one selected, then the page.
+  await page.goto(`/incidents/mine?for=${south.id}`);
+  await ChooseOrganisationPage.verifyOnPage(page);
+  await page.getByText('The link you followed is for Southmere Community Trust.').waitFor();
+  assert.equal(await page.getByLabel(/Southmere Community Trust/).isChecked(), true);
+  await checkA11y(page);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your incident reports' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/incidents/mine');
+  await page.goto('/');
+  assert.match((await signedInText(page)) ?? '', /acting for Southmere Community Trust\./);
+
   await page
     .locator('header')
     .getByRole('link', { name: /Rita Reporter/ })
