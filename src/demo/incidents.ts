@@ -195,6 +195,8 @@ function incidentAt(rng: Random, org: DemoProvider, occurred: number, end: numbe
   // investigation past its due date, the overdue work a real caseload has (about 3% of them).
   if (age > 45) status = r < 0.72 ? 'closed' : r < 0.9 ? 'closed_nfa' : r < 0.97 ? (againstPerson ? 'awaiting_decision' : 'closed_nfa') : 'under_investigation';
   else if (age > 10) status = r < 0.35 ? 'closed' : r < 0.45 ? 'closed_nfa' : r < 0.75 ? 'under_investigation' : 'triaged';
+  // a report from the last day has not been triaged yet (triage and investigation would otherwise share its minute)
+  else if (age < 1) status = 'reported';
   else status = r < 0.45 ? 'reported' : r < 0.8 ? 'triaged' : 'under_investigation';
   const closed = status === 'closed' || status === 'closed_nfa';
   const closedAt = closed ? Math.min(reported + (status === 'closed' ? 2 + rng.next() ** 2 * 55 : 0.5 + rng.next() * 8) * DAY, end) : null;

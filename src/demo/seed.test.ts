@@ -222,6 +222,16 @@ describe('demo activity', async () => {
       theirs.toInvestigate > 0 && theirs.overdue < theirs.toInvestigate,
       `investigations to complete ${theirs.toInvestigate}, overdue ${theirs.overdue}`,
     );
+    const fresh = await t.db.owner
+      .selectFrom('incidents')
+      .select(['reference', 'status'])
+      .where('reported_at', '>', new Date(now.getTime() - 23 * 3_600_000))
+      .execute();
+    assert.deepEqual(
+      fresh.filter((r) => r.status !== 'reported'),
+      [],
+      'a report from the last day is not yet triaged',
+    );
   });
 
   test('mental-health trusts report far more physical assaults per member of staff than the others (004, bench/national.ts)', async () => {
