@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Database } from '../../db/database.ts';
-import { authorize } from '../../platform/access/policy.ts';
+import { authorize, can } from '../../platform/access/policy.ts';
 import type { Actor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
 import { conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
@@ -114,6 +114,17 @@ export function annualReportsService(db: Database, deps: AnnualReportsDeps) {
     async list(actor: Actor | null, orgId?: string) {
       const a = acting(actor, 'annual_report.read', orgId);
       return inScope(db, { orgId: a.orgId }, async (tx) => (await repo.list(tx, a.orgId)).map(out));
+    },
+
+    /**
+     * 002 std 1.5: drafts ready for the SMD's sign-off (the Board's date and decision recorded), for their home
+     * page. Only for someone who may sign off for the organisation they act for; nobody else is asked.
+     */
+    async readyToSign(actor: Actor | null) {
+      if (actor?.kind !== 'user' || !actor.orgId || !can(actor, 'annual_report.sign', actor.orgId)) return [];
+      const a = acting(actor, 'annual_report.sign');
+      const rows = await inScope(db, { orgId: a.orgId }, (tx) => repo.list(tx, a.orgId));
+      return rows.filter((r) => r.status === 'draft' && r.presented_on && r.board_decision).map((r) => ({ id: r.id, yearLabel: financialYearLabel(r.year) }));
     },
 
     async get(actor: Actor | null, id: string) {

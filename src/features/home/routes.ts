@@ -27,19 +27,13 @@ export async function homeRoutes(
     return reply.page('home/views/home.njk', { title: 'Home', roles, canReport, mustChoose, waiting: [...signOffs, ...waitingItems(cases, markers)] });
   });
 
-  /**
-   * 002 std 1.5, §3.10–3.13: what only the SMD can do — sign off the self review once every standard is rated, and
-   * the annual report once it says when it went to the Board and what the Board decided. Nothing for other roles.
-   */
+  /** 002 std 1.5, §3.10–3.13: what only the SMD can do — sign off the self review and the annual report. */
   async function readyToSign(actor: Actor | null): Promise<{ href: string; text: string }[]> {
-    if (actor?.kind !== 'user' || !actor.orgId || !can(actor, 'annual_report.sign', actor.orgId) || !can(actor, 'review.sign', actor.orgId)) return [];
-    const [reviews, reports] = await Promise.all([services.selfReview.list(actor), services.annualReports.list(actor)]);
-    const items: { href: string; text: string }[] = [];
-    for (const r of reviews.filter((x) => x.status === 'draft' && x.toRate === 0))
-      items.push({ href: `/self-reviews/${r.id}/sign-off`, text: `The ${financialYearLabel(r.year)} self review is ready for your sign-off` });
-    for (const r of reports.filter((x) => x.status === 'draft' && x.presentedOn && x.boardDecision))
-      items.push({ href: `/annual-reports/${r.id}`, text: `The ${r.yearLabel} annual report is ready for your sign-off` });
-    return items;
+    const [reviews, reports] = await Promise.all([services.selfReview.readyToSign(actor), services.annualReports.readyToSign(actor)]);
+    return [
+      ...reviews.map((r) => ({ href: `/self-reviews/${r.id}/sign-off`, text: `The ${financialYearLabel(r.year)} self review is ready for your sign-off` })),
+      ...reports.map((r) => ({ href: `/annual-reports/${r.id}`, text: `The ${r.yearLabel} annual report is ready for your sign-off` })),
+    ];
   }
   app.get('/accessibility', { schema: { hide: true } }, async (_req, reply) =>
     reply.page('home/views/accessibility.njk', { title: 'Accessibility statement' }),

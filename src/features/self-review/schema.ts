@@ -114,8 +114,6 @@ export const reviewListOut = z.array(
     framework: z.string(),
     frameworkVersion: z.string(),
     flags: z.number(),
-    /** Standards still to rate: a draft with none left is ready for the SMD's sign-off. */
-    toRate: z.number(),
   }),
 );
 export const reviewOut = z.looseObject({

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Database, Tx } from '../../db/database.ts';
 import { RATINGS, type RatedStandard, type Rating, type ReviewRollUp, rollUpReview, type StandardRating } from '../../domain/rag.ts';
 import { assessorChecks, type Flag } from '../../domain/self-review-checks.ts';
-import { authorize } from '../../platform/access/policy.ts';
+import { authorize, can } from '../../platform/access/policy.ts';
 import type { Actor } from '../../platform/access/roles.ts';
 import { audit } from '../../platform/audit.ts';
 import { AppError, conflict, type FieldError, forbidden, invalid, notFound } from '../../platform/errors.ts';
@@ -378,10 +378,24 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
             framework: r.framework,
             frameworkVersion: r.framework_version,
             flags: view.flags.length,
-            toRate: view.progress.toRate,
           });
         }
         return out;
+      });
+    },
+
+    /**
+     * 002 §3.10–3.13: drafts ready for the SMD's sign-off (every standard rated), for their home page. Only for
+     * someone who may sign off for the organisation they act for; nobody else is asked. Reads the drafts only.
+     */
+    async readyToSign(actor: Actor | null) {
+      if (actor?.kind !== 'user' || !actor.orgId || !can(actor, 'review.sign', actor.orgId)) return [];
+      const a = acting(actor, 'review.sign');
+      return inScope(db, { orgId: a.orgId }, async (tx) => {
+        const ready = [];
+        for (const r of (await repo.reviews(tx, a.orgId)).filter((x) => x.status === 'draft'))
+          if ((await loadReview(tx, a, r.id)).view.progress.toRate === 0) ready.push({ id: r.id, year: r.year });
+        return ready;
       });
     },
 

@@ -88,6 +88,13 @@ test('002 std 1.5, §3.10: the SMD’s home says when the self review and the an
   assert.match(ready, new RegExp(`<a href="/self-reviews/${id}/sign-off">${REVIEW.source}</a>`));
   assert.match(ready, new RegExp(`<a href="/annual-reports/${report.id}">${REPORT.source}</a>`));
   assert.doesNotMatch(await home(team), /ready for your sign-off/, 'only the SMD signs off');
+  // the services decide, whoever asks
+  assert.deepEqual(await service.readyToSign(team.actor), []);
+  assert.deepEqual(await t.services.annualReports.readyToSign(team.actor), []);
+  assert.deepEqual(
+    (await service.readyToSign(director.actor)).map((r) => r.id),
+    [id],
+  );
 });
 
 describe('draft → signed → submitted → reopened (issue 5 item 5)', () => {
