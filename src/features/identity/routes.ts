@@ -33,7 +33,7 @@ export function secondFactorGate(req: FastifyRequest, reply: FastifyReply): Fast
  * organisation's records).
  */
 export function organisationLink(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
-  if (req.method !== 'GET' || isApi(req) || req.actor?.kind !== 'user') return undefined;
+  if (req.method !== 'GET' || !req.url.includes('for=') || isApi(req) || req.actor?.kind !== 'user') return undefined;
   const url = new URL(req.url, 'http://warden.invalid');
   const org = url.searchParams.get('for');
   if (!org || org === req.actor.orgId || !req.memberships?.some((m) => m.orgId === org)) return undefined;
