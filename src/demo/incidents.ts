@@ -59,7 +59,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const YEAR = 365.25 * DAY;
 
-function uuid(rng: Random): string {
+/** A version-4 UUID from the seeded generator (the same seed, the same ids). */
+export function uuid(rng: Random): string {
   const h = rng.hex(32);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((Number.parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -7,9 +7,11 @@ import { assertRollupsMatch } from '../../test/rollups.ts';
 import type { Database } from '../db/database.ts';
 import { financialYearOf } from '../domain/analytics.ts';
 import { londonYear, parseReference } from '../domain/incidents.ts';
+import { addMonths, londonToday } from '../domain/markers.ts';
 import { analyticsService } from '../features/analytics/service.ts';
 import { casesListService } from '../features/cases-list/service.ts';
 import { verifyPassword } from '../features/identity/passwords.ts';
+import { markersService } from '../features/markers/service.ts';
 import type { Actor, Role } from '../platform/access/roles.ts';
 import { BUNDLED_FRAMEWORKS, loadFramework } from '../standards/load.ts';
 import { type DemoProvider, generateDemoIncidents } from './incidents.ts';
@@ -313,6 +315,8 @@ describe('demo activity', async () => {
   });
 
   test('the bundled standards frameworks are loaded, so a self review can be started', async () => {
+    // the acute trust: the mental-health trust's review for this year is already under way (the next test)
+    const lsms = await actor('lsms@demo.warden.invalid', 'XAC', ['security_specialist']);
     const frameworks = await t.services.selfReview.frameworks(lsms);
     const bundled = await Promise.all(BUNDLED_FRAMEWORKS.map((f) => loadFramework(f)));
     assert.deepEqual(frameworks.map((f) => `${f.frameworkId}@${f.version}`).sort(), bundled.map((f) => `${f.id}@${f.version}`).sort());
@@ -321,6 +325,68 @@ describe('demo activity', async () => {
     const started = await t.services.selfReview.start(lsms, { frameworkVersionId: first.id, year: financialYearOf(now) });
     const review = await t.services.selfReview.get(lsms, started.id);
     assert.equal(review.standards.length, first.standards);
+  });
+
+  test('every role finds work in progress: markers with their reviews, some due; requests to answer; a self review begun; last year’s report signed', async () => {
+    const today = londonToday(now);
+    // SPEC C3: markers justified by an incident, reviewed within twelve months, one due for review now
+    const markerService = markersService(t.db.app);
+    const waiting = await markerService.waiting(lsms);
+    assert.ok(waiting && waiting.due >= 1, `a marker due for review, got ${waiting?.due}`);
+    assert.ok(waiting.requests >= 1, `a reporter's request for a marker to answer, got ${waiting.requests}`);
+    const { markers } = await markerService.list(lsms, {});
+    const live = markers.filter((m) => m.status === 'active');
+    assert.ok(live.length >= 4, `several live markers, got ${live.length}`);
+    assert.ok(
+      live.filter((m) => !m.due).every((m) => m.reviewDue !== null && m.reviewDue > today && m.reviewDue <= addMonths(today, 12)),
+      'the others are due within the coming year',
+    );
+    assert.ok(
+      markers.some((m) => m.status === 'removed'),
+      'one was removed at its review',
+    );
+    for (const m of markers) {
+      const marker = await markerService.get(lsms, m.id);
+      assert.ok(marker.incidents.length >= 1, 'every marker is linked to the incident that justifies it (003 §3.2.11)');
+      assert.equal(marker.reviews[0]?.decision, 'created');
+      assert.match(marker.reviews[0]?.reason ?? '', new RegExp(`Placed after incident ${marker.incidents[0]?.reference}`));
+    }
+    const reviewed = await Promise.all(markers.map((m) => markerService.get(lsms, m.id)));
+    assert.ok(
+      reviewed.some((m) => m.reviews.some((r) => r.decision === 'kept')),
+      'older markers were kept at their review',
+    );
+    assert.ok(markers.some((m) => m.subjectKind === 'address') && markers.some((m) => m.subjectKind === 'individual'), 'addresses and individuals');
+    const requests = await markerService.requests(lsms);
+    for (const r of requests) {
+      const c = await t.db.owner.selectFrom('incidents').select(['status', 'marker_reason']).where('id', '=', r.id).executeTakeFirstOrThrow();
+      assert.ok(!c.status.startsWith('closed') && c.marker_reason, `request on ${r.reference}: an open case, with the reporter's reason`);
+    }
+
+    // 002 §3.9–3.11, std 1.5: the Board reads this year's self review in progress and last year's signed report
+    const board = await actor('board@demo.warden.invalid', 'XMH', ['board_viewer']);
+    const reviews = await t.services.selfReview.list(board);
+    assert.deepEqual(
+      reviews.map((r) => [r.year, r.status]),
+      [[financialYearOf(now), 'draft']],
+    );
+    const review = await t.services.selfReview.get(board, reviews[0]?.id as string);
+    const rated = review.standards.filter((s) => s.rating !== null).length;
+    assert.ok(rated > 0 && rated < review.standards.length, `partly rated: ${rated} of ${review.standards.length}`);
+    const smd = await actor('smd@demo.warden.invalid', 'XMH', ['smd']);
+    assert.deepEqual(await t.services.selfReview.readyToSign(smd), [], 'not yet ready for sign-off');
+    const reports = await t.services.annualReports.list(board);
+    assert.equal(reports.length, 1);
+    const report = reports[0];
+    assert.ok(report && report.status === 'signed' && report.presentedOn && report.presentedOn < today && report.boardDecision === 'approved');
+    assert.ok(report.year < financialYearOf(now));
+    const commissioner = await actor('commissioner@demo.warden.invalid', 'XIC', ['commissioner']);
+    const overseen = await t.services.annualReports.oversight(commissioner);
+    assert.deepEqual(
+      overseen.filter((p) => p.reports.length).map((p) => [p.organisation.code, p.reports.map((r) => r.year)]),
+      [['XMH', [report.year]]],
+      'the commissioner reads the signed report (002 std 1.6–1.7)',
+    );
   });
 
   test('published statistics and staff-survey figures give benchmarks and perception years to show', async () => {

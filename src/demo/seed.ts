@@ -12,6 +12,7 @@ import { inScope } from '../platform/tenancy.ts';
 import { BUNDLED_FRAMEWORKS, loadFramework } from '../standards/load.ts';
 import { type DemoPlace, type DemoProvider, demoPublishedStatistics, demoSurveyResults, generateDemoIncidents } from './incidents.ts';
 import type { ProviderType } from './rates.ts';
+import { demoGovernance, demoMarkers } from './records.ts';
 
 /** The password of every demo account. Demo instances say so in their banner; never use it for real data. */
 export const DEMO_PASSWORD = 'demo-password-2026';
@@ -151,7 +152,17 @@ export const DEMO_USERS: { email: string; name: string; roles: [code: string | n
 const CHUNK = 500;
 
 /** What the demo data set holds, as recorded in its audit event. */
-export type DemoSummary = { organisations: number; users: number; frameworks: number; incidents: number; sanctions: number };
+export type DemoSummary = {
+  organisations: number;
+  users: number;
+  frameworks: number;
+  incidents: number;
+  sanctions: number;
+  markers: number;
+  markerRequests: number;
+  selfReviews: number;
+  annualReports: number;
+};
 
 /**
  * Loads the demo data set into an empty database and marks the instance as a demo; on an instance that already
@@ -241,6 +252,7 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
     };
 
     // The bundled standards frameworks, as an administrator loads them (self-review service, loadFramework).
+    const frameworkIds = new Map<string, string>();
     for (const fw of frameworks) {
       const { id } = await selfReviewRepository.insertFramework(tx, { framework_id: fw.id, version: fw.version, name: fw.name, content: fw, loaded_by: null });
       await audit(tx, systemActor, {
@@ -249,6 +261,7 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
         objectId: id,
         detail: { framework: fw.id, version: fw.version },
       });
+      frameworkIds.set(fw.id, id);
     }
 
     // Providers' staff who reported, and the incidents they reported.
@@ -284,6 +297,11 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
           .values(rows.slice(i, i + CHUNK) as never)
           .execute();
     };
+    const marking = demoMarkers(providers, made, now, options.seed);
+    for (const r of marking.requests) {
+      const row = made.incidents.find((i) => i.id === r.incidentId);
+      if (row) Object.assign(row, { marker_requested: true, marker_reason: r.reason });
+    }
     await bulk('incidents', made.incidents);
     await bulk('incident_people', made.people);
     await bulk('incident_events', made.events);
@@ -293,6 +311,29 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
     await bulk('case_closures', made.closures);
     // The counters stand where the references stopped, so the next report gets the next number.
     await bulk('incident_reference_counters', made.counters);
+    await bulk('warning_markers', marking.markers);
+    await bulk('warning_marker_incidents', marking.links);
+    await bulk('warning_marker_reviews', marking.reviews);
+    // This year's self review, begun, and last year's annual report, signed: where the demo has an SMD.
+    const vpr = frameworks.find((f) => f.id === 'nhs-england-vpr');
+    let selfReviews = 0;
+    let annualReports = 0;
+    for (const o of DEMO_ORGS) {
+      const smd = holder(o.code, 'smd');
+      if (!smd || !vpr) continue;
+      const g = demoGovernance(
+        { id: ids.get(o.code) as string, smd, lsms: holder(o.code, 'security_specialist') },
+        { versionId: frameworkIds.get(vpr.id) as string, content: vpr },
+        now,
+        options.seed,
+      );
+      await bulk('self_reviews', g.reviews);
+      await bulk('self_review_ratings', g.ratings);
+      await bulk('self_review_events', g.events);
+      await bulk('annual_reports', g.annualReports);
+      selfReviews += g.reviews.length;
+      annualReports += g.annualReports.length;
+    }
     await bulk('published_statistics', demoPublishedStatistics(providers, now, options.seed));
     await bulk('staff_survey_results', demoSurveyResults(providers, now, options.seed));
 
@@ -302,6 +343,10 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
       frameworks: frameworks.length,
       incidents: made.incidents.length,
       sanctions: made.sanctions.length,
+      markers: marking.markers.length,
+      markerRequests: marking.requests.length,
+      selfReviews,
+      annualReports,
     };
     await audit(tx, systemActor, { action: 'instance.demo_seeded', detail: summary });
     return true;

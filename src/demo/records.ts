@@ -1,0 +1,304 @@
+/**
+ * The demo's records beyond incidents, so that every role finds its work in progress: warning markers placed
+ * after the demo's incidents, with their review trail (SPEC C3; 003 §2.2.3.9, §3.2.11), a few of them due for
+ * review; reporters' requests for a marker still to be answered; this year's self review, begun (002 §3.9–3.11);
+ * and last year's annual report to the Board, presented and signed off (002 std 1.5), which the commissioner can
+ * read. Made by a seeded generator from the demo's incidents and `now`; no I/O: seed.ts writes the rows.
+ */
+import type { Insertable } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import { financialYearOf } from '../domain/analytics.ts';
+import { addMonths, londonToday } from '../domain/markers.ts';
+import type { Framework } from '../standards/schema.ts';
+import { type DemoIncidents, type DemoProvider, uuid } from './incidents.ts';
+import { random } from './rates.ts';
+
+export type DemoMarkers = {
+  markers: Insertable<DB['warning_markers']>[];
+  links: Insertable<DB['warning_marker_incidents']>[];
+  reviews: Insertable<DB['warning_marker_reviews']>[];
+  /** Open cases whose reporter asked for a marker that nobody has answered yet: incident id and the reason. */
+  requests: { incidentId: string; reason: string }[];
+};
+
+const DAY = 86_400_000;
+/** `YYYY-MM-DD` plus `days` calendar days. */
+const addDays = (day: string, days: number) => new Date(Date.parse(`${day}T12:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+/** Noon on a day: when a decision taken that day is recorded. */
+const noon = (day: string) => new Date(`${day}T12:00:00Z`);
+const dayOf = (d: Date | string) => new Date(d).toISOString().slice(0, 10);
+
+/** Invented people with a marker: name, description, the risk and the advice, told of the same person. */
+const PEOPLE = [
+  {
+    name: 'Michael Dunn',
+    description: 'Tall man, about 40, usually in a grey coat',
+    risk: 'Punched a nurse during a medication round; has since threatened staff who refused a request.',
+    advice: 'Two staff for any one-to-one contact. Explain what you are about to do before you do it, and keep a clear exit.',
+  },
+  {
+    name: 'Karen Lowe',
+    description: 'Woman, about 50, walks with a stick',
+    risk: 'Grabbed and twisted a staff member’s wrist during a physical health check.',
+    advice: 'Explain each step of a physical examination first; a second member of staff present.',
+  },
+  {
+    name: 'Steven Hale',
+    description: 'Older man, unsteady on his feet',
+    risk: 'Has struck out at staff when approached from behind or woken suddenly.',
+    advice: 'Approach from the front and say who you are. Do not wake him suddenly; call for help if he becomes agitated.',
+  },
+  {
+    name: 'Dean Walsh',
+    description: 'Young man, often in a dark hoodie',
+    risk: 'Becomes abusive and then physical when told visiting time is over (he visits his brother).',
+    advice: 'Agree visiting times with him in advance; the nurse in charge to speak to him if they must change.',
+  },
+  {
+    name: 'Tracy Holt',
+    description: 'Woman, about 30, with short red hair',
+    risk: 'Threw a chair at staff on the ward when a leave request was refused.',
+    advice: 'Give decisions about leave in a calm space with two staff, and explain the reasons.',
+  },
+];
+/** Addresses: the risk met on a home visit and the advice for the next, told of the same visit. */
+const HOMES = [
+  {
+    risk: 'A relative at this address threatened a visiting community nurse with a knife.',
+    advice: 'Visit in pairs only. Phone the base before going in and when you leave; do not enter if the relative is present.',
+  },
+  {
+    risk: 'A dog at the address bit a visiting member of staff; the occupant has been abusive when asked to restrain it.',
+    advice: 'Phone ahead and ask for the dog to be shut away before arrival; do not enter if it is loose.',
+  },
+  {
+    risk: 'Staff visiting were verbally abused and followed to their car.',
+    advice: 'Visit in daylight and in pairs; park where the car can be seen from the door.',
+  },
+];
+const KEPT = [
+  'Reviewed with the ward manager: the behaviour has continued, and the marker is still needed.',
+  'Reviewed: a further incident in the year; the marker stays as it is.',
+  'Reviewed with the community team: visits still go ahead in pairs, and the risk remains.',
+];
+const REQUEST_REASONS = [
+  'He said he would be waiting for me after my next shift. Colleagues going to the house should know.',
+  'The same visitor has been aggressive twice this month; staff on the ward should be warned before visiting time.',
+];
+
+/**
+ * Markers for each provider with a security specialist: a few for the mental-health trust (about one for every
+ * hundred reports of assault), fewer elsewhere. Each is placed a couple of days after a reported assault it is
+ * linked to, and reviewed (kept) whenever its twelve months ran out, so live markers are due in the coming year;
+ * one per organisation was not reviewed in time and is due for review now, and one at the busiest trust was
+ * removed at its review. An address marker only goes on a numbered address, never a public place (003 §2.2.3.9).
+ * Separately, one or two recent open cases carry their reporter's request for a marker, not yet answered.
+ */
+export function demoMarkers(providers: DemoProvider[], made: DemoIncidents, now: Date, seed = 2026): DemoMarkers {
+  const rng = random(seed + 3);
+  const today = londonToday(now);
+  const out: DemoMarkers = { markers: [], links: [], reviews: [], requests: [] };
+  for (const org of providers) {
+    if (!org.handler) continue;
+    const handler = org.handler;
+    const assaults = made.incidents
+      .filter((i) => i.org_id === org.id && (i.category === 'physical_assault' || i.category === 'non_physical_assault') && i.status !== 'reported')
+      .sort((a, b) => +new Date(a.reported_at as Date) - +new Date(b.reported_at as Date));
+    if (assaults.length === 0) continue;
+    const placedOn = (i: (typeof assaults)[number]) => addDays(dayOf(i.reported_at as Date), 2);
+    // One placed just over a year ago whose review was missed: due for review today.
+    const lapsed = assaults.find((i) => {
+      const due = addMonths(placedOn(i), 12);
+      return due < today && due >= addDays(today, -25);
+    });
+    const older = assaults.filter((i) => i !== lapsed && placedOn(i) < addDays(today, -30));
+    const count = Math.max(2, Math.min(6, Math.round(assaults.length / 100)));
+    const chosen = new Set<(typeof assaults)[number]>();
+    // at least one home visit's address, where staff were assaulted at a numbered address
+    const visited = older.filter((i) => i.community_address && /^\d/.test(i.community_address));
+    if (visited.length && count > 1) chosen.add(rng.pick(visited));
+    while (chosen.size < Math.min(count - (lapsed ? 1 : 0), older.length)) chosen.add(rng.pick(older));
+    const picks = [...chosen].sort((a, b) => +new Date(a.reported_at as Date) - +new Date(b.reported_at as Date));
+    // the busiest trust's oldest marker was removed at its first review
+    const removedOne = count >= 5 ? picks[0] : undefined;
+    if (lapsed) picks.push(lapsed);
+
+    // each organisation's markers are of different people and homes
+    const offset = rng.int(0, PEOPLE.length - 1);
+    let people = 0;
+    let homes = 0;
+    for (const incident of picks) {
+      const id = uuid(rng);
+      const address = incident.community_address && /^\d/.test(incident.community_address) ? incident.community_address : null;
+      const person = address ? null : (PEOPLE[(people++ + offset) % PEOPLE.length] as (typeof PEOPLE)[number]);
+      const texts = person ?? (HOMES[(homes++ + offset) % HOMES.length] as (typeof HOMES)[number]);
+      const created = placedOn(incident);
+      let decided = created;
+      let due = addMonths(created, 12);
+      out.reviews.push({
+        org_id: org.id,
+        marker_id: id,
+        decision: 'created',
+        reason: `Placed after incident ${incident.reference}`,
+        reviewer_id: handler,
+        decided_on: created,
+        decided_at: noon(created),
+        previous_review_due: null,
+        next_review_due: due,
+      });
+      let removed = false;
+      // reviewed a week or two before each review date that has passed (the lapsed one: never)
+      while (incident !== lapsed && due <= today) {
+        const on = addDays(due, -rng.int(5, 20));
+        if (incident === removedOne) {
+          out.reviews.push({
+            org_id: org.id,
+            marker_id: id,
+            decision: 'removed',
+            reason: person
+              ? 'No further incidents in twelve months, and the patient has been discharged from the service.'
+              : 'The family has moved away from the address; the marker is no longer needed.',
+            reviewer_id: handler,
+            decided_on: on,
+            decided_at: noon(on),
+            previous_review_due: due,
+            next_review_due: null,
+          });
+          decided = on;
+          removed = true;
+          break;
+        }
+        const next = addMonths(on, 12);
+        out.reviews.push({
+          org_id: org.id,
+          marker_id: id,
+          decision: 'kept',
+          reason: rng.pick(KEPT),
+          reviewer_id: handler,
+          decided_on: on,
+          decided_at: noon(on),
+          previous_review_due: due,
+          next_review_due: next,
+        });
+        decided = on;
+        due = next;
+      }
+      out.markers.push({
+        id,
+        org_id: org.id,
+        subject_kind: address ? 'address' : 'individual',
+        address,
+        not_public_place: address !== null,
+        person_name: person?.name ?? null,
+        person_date_of_birth: address ? null : `${rng.int(1950, 2002)}-${String(rng.int(1, 12)).padStart(2, '0')}-${String(rng.int(1, 28)).padStart(2, '0')}`,
+        person_description: person?.description ?? null,
+        risk: texts.risk,
+        handling_advice: texts.advice,
+        status: removed ? 'removed' : 'active',
+        decided_on: decided,
+        review_due: removed ? null : due,
+        created_by: handler,
+        created_at: noon(created),
+        updated_at: noon(decided),
+      });
+      out.links.push({ org_id: org.id, marker_id: id, incident_id: incident.id as string, linked_at: noon(created) });
+    }
+
+    // Reporters' requests (003 §3.2.11) on recent open cases, waiting for the security specialist's answer.
+    const marked = new Set(picks.map((i) => i.id));
+    const recent = made.incidents.filter(
+      (i) =>
+        i.org_id === org.id &&
+        (i.category === 'physical_assault' || i.category === 'non_physical_assault') &&
+        !String(i.status).startsWith('closed') &&
+        !marked.has(i.id) &&
+        +new Date(i.reported_at as Date) > now.getTime() - 21 * DAY,
+    );
+    for (let k = 0; k < Math.min(count >= 5 ? 2 : 1, recent.length); k++) {
+      const incident = recent[recent.length - 1 - k * 3] ?? recent[recent.length - 1 - k];
+      if (incident && !out.requests.some((r) => r.incidentId === incident.id))
+        out.requests.push({ incidentId: incident.id as string, reason: REQUEST_REASONS[k % REQUEST_REASONS.length] as string });
+    }
+  }
+  return out;
+}
+
+export type DemoGovernance = {
+  reviews: Insertable<DB['self_reviews']>[];
+  ratings: Insertable<DB['self_review_ratings']>[];
+  events: Insertable<DB['self_review_events']>[];
+  annualReports: Insertable<DB['annual_reports']>[];
+};
+
+const DOMAIN_COMMENTS: Record<'green' | 'amber' | 'red', string> = {
+  green: 'Assessed against the published indicators; the gaps found have been acted on and the effect evaluated. See the improvement plan.',
+  amber: 'Assessed; actions for the gaps found are under way in the improvement plan, but their effect is not evaluated yet.',
+  red: 'Not yet assessed against the indicators of this domain: planned for the next quarter.',
+};
+
+/**
+ * For an organisation with a Security Management Director: this financial year's self review against
+ * `framework`, begun by the SMD and partly rated (so there is still work before sign-off), and the previous
+ * year's annual report to the Board, presented in the summer, approved and signed off by the SMD (002 std 1.5).
+ * Both dates stay in the past whatever `now` is: early in a financial year, the report is the year before's.
+ */
+export function demoGovernance(
+  org: { id: string; smd: string; lsms: string | null },
+  framework: { versionId: string; content: Framework },
+  now: Date,
+  seed = 2026,
+): DemoGovernance {
+  const rng = random(seed + 4);
+  const today = londonToday(now);
+  const year = financialYearOf(now);
+  const reviewId = uuid(rng);
+  const begun = new Date(Math.max(now.getTime() - 40 * DAY, Date.parse(`${year}-04-01T09:00:00Z`)));
+  const out: DemoGovernance = {
+    reviews: [{ id: reviewId, org_id: org.id, framework_version_id: framework.versionId, year, created_by: org.smd, created_at: begun, updated_at: now }],
+    ratings: [],
+    events: [{ org_id: org.id, review_id: reviewId, version: 1, kind: 'started', actor_id: org.smd, at: begun }],
+    annualReports: [],
+  };
+  // the first standards rated by the LSMS, the last two still to do
+  const standards = framework.content.standards;
+  standards.slice(0, Math.max(1, standards.length - 2)).forEach((s, k) => {
+    const rating = rng.pick(['green', 'amber', 'red'] as const, [4, 5, k === 0 ? 0 : 1]);
+    out.ratings.push({
+      org_id: org.id,
+      review_id: reviewId,
+      standard_number: s.number,
+      rating,
+      comments: DOMAIN_COMMENTS[rating],
+      suggestion: null,
+      updated_by: org.lsms ?? org.smd,
+      updated_at: new Date(Math.min(begun.getTime() + (k + 1) * DAY, now.getTime())),
+    });
+  });
+
+  let reportYear = year - 1;
+  let presented = addDays(`${year}-04-01`, 70);
+  if (presented >= today) {
+    reportYear = year - 2;
+    presented = addDays(`${year - 1}-04-01`, 70);
+  }
+  const signedAt = noon(addDays(presented, 12));
+  out.annualReports.push({
+    id: uuid(rng),
+    org_id: org.id,
+    year: reportYear,
+    presented_on: presented,
+    board_decision: 'approved',
+    board_minute: `Board minute ${reportYear + 1}/${rng.int(20, 90)}`,
+    summary:
+      'Reported physical assaults rose with admissions on the acute wards; most involved medical factors. The Board approved the work plan: ' +
+      'conflict resolution training for every ward, body-worn cameras on the two busiest wards, and a review of lone working in the community teams.',
+    status: 'signed',
+    signed_by: org.smd,
+    signed_at: signedAt,
+    created_by: org.lsms ?? org.smd,
+    created_at: noon(addDays(presented, -20)),
+    updated_by: org.smd,
+    updated_at: signedAt,
+  });
+  return out;
+}
