@@ -10,6 +10,7 @@
  *   a person is treated, so it must stay necessary and proportionate).
  * - Markers are never deleted: removal is a review decision with its reason.
  */
+import { longDate } from './dates.ts';
 import { londonParts } from './incidents.ts';
 
 export const MARKER_SUBJECTS = ['address', 'individual'] as const;
@@ -57,7 +58,7 @@ export function latestReviewDate(today: string): string {
 export function reviewDateProblem(reviewDate: string, today: string): string | null {
   if (reviewDate <= today) return 'Review date must be in the future';
   const latest = latestReviewDate(today);
-  if (reviewDate > latest) return `Review date must be no more than ${MAX_REVIEW_MONTHS} months ahead, on or before ${latest}`;
+  if (reviewDate > latest) return `Review date must be no more than ${MAX_REVIEW_MONTHS} months ahead, on or before ${longDate(latest)}`;
   return null;
 }
 

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
+import { longDate } from '../domain/dates.ts';
 import type { Actor } from './access/roles.ts';
 
 const require = createRequire(import.meta.url);
@@ -34,9 +35,7 @@ export function createViews(): nunjucks.Environment {
     }),
     { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true },
   );
-  env.addFilter('date', (d: Date | string | null | undefined) =>
-    d ? new Date(d).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' }) : '',
-  );
+  env.addFilter('date', longDate);
   env.addFilter('datetime', (d: Date | string | null | undefined) =>
     d
       ? new Date(d).toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' })

@@ -127,7 +127,7 @@ describe('annual reports (002 std 1.5)', () => {
     const ok = await smd.client.post(`${url}/sign-off`, { code: await generate({ secret }) });
     assert.equal(ok.statusCode, 303);
     const page = await board.client.get(url);
-    assert.match(page.body, /Signed off by .* on \d{4}-\d{2}-\d{2}/);
+    assert.match(page.body, /Signed off by .* on \d{1,2} [A-Z][a-z]+ \d{4}/);
     const locked = await lsms.client.post(url, { presentedOn: '2026-05-21', boardDecision: 'approved' });
     assert.equal(locked.statusCode, 400);
     assert.match(locked.body, /signed off and cannot be changed/);
@@ -187,7 +187,7 @@ describe('annual reports (002 std 1.5)', () => {
     const one = await commissioner.client.get(`/oversight/annual-reports/${id}`);
     assert.equal(one.statusCode, 200);
     assert.match(one.body, /Westmoor Trust: annual security management report to the Board/);
-    assert.match(one.body, /Signed off by .* on \d{4}-\d{2}-\d{2}/);
+    assert.match(one.body, /Signed off by .* on \d{1,2} [A-Z][a-z]+ \d{4}/);
     const before = await audits('annual_report.document_download');
     const doc = await commissioner.client.get(`/oversight/annual-reports/${id}/document`);
     assert.equal(doc.statusCode, 200);
@@ -306,7 +306,7 @@ describe('annual reports (002 std 1.5)', () => {
     const shown = await member.client.get(page);
     assert.match(shown.body, /Earlier sign-offs, reopened/);
     assert.match(shown.body, /The wrong year’s document was attached\./);
-    assert.match(shown.body, /Signed off by .* on \d{4}-\d{2}-\d{2}, presented 2025-05-20, approved, document wrong-year\.pdf/);
+    assert.match(shown.body, /Signed off by .* on \d{1,2} [A-Z][a-z]+ \d{4}, presented 20 May 2025, approved, document wrong-year\.pdf/);
     const api = (await member.client.get(`/api/v1/annual-reports/${rid}`)).json();
     assert.equal(api.status, 'draft');
     assert.equal(api.signedAt, null);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { longDate } from '../../domain/dates.ts';
 import { can } from '../../platform/access/policy.ts';
 import { AppError } from '../../platform/errors.ts';
 import { actorOf, formBody, idParam, submitForm, validatedByService } from '../../platform/forms.ts';
@@ -20,13 +21,12 @@ import {
 } from './schema.ts';
 import { type AnnualReportsService, MAX_REPORT_BYTES } from './service.ts';
 
-const signOffText = (r: AnnualReportOut) =>
-  r.status === 'signed' ? `Signed off by ${r.signedBy ?? ''} on ${r.signedAt?.slice(0, 10) ?? ''}` : 'Not signed off';
+const signOffText = (r: AnnualReportOut) => (r.status === 'signed' ? `Signed off by ${r.signedBy ?? ''} on ${longDate(r.signedAt)}` : 'Not signed off');
 
 /** The report's record as summary-list rows; its document is downloaded from `documentHref`. */
 const detailRows = (r: AnnualReportOut, documentHref: string) => [
   { key: { text: 'Financial year' }, value: { text: r.yearLabel } },
-  { key: { text: 'Presented to the Board' }, value: { text: r.presentedOn ?? 'Not yet' } },
+  { key: { text: 'Presented to the Board' }, value: { text: longDate(r.presentedOn) || 'Not yet' } },
   { key: { text: 'Board’s decision' }, value: { text: r.boardDecision ? BOARD_DECISION_LABELS[r.boardDecision] : 'Not recorded' } },
   { key: { text: 'Board minute' }, value: { text: r.boardMinute ?? 'None' } },
   { key: { text: 'Summary' }, value: { text: r.summary || 'None' } },
@@ -51,7 +51,7 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
       mayEdit: can(actor, 'annual_report.edit'),
       rows: reports.map((r) => [
         { html: `<a href="/annual-reports/${r.id}">${r.yearLabel}</a>` },
-        { text: r.presentedOn ?? 'Not yet' },
+        { text: longDate(r.presentedOn) || 'Not yet' },
         { text: r.boardDecision ? BOARD_DECISION_LABELS[r.boardDecision] : 'Not recorded' },
         { text: r.status === 'signed' ? `Signed off by ${r.signedBy ?? ''}` : 'Draft' },
       ]),
@@ -80,13 +80,13 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
       maySign: draft && can(actor, 'annual_report.sign'),
       mayReopen: !draft && can(actor, 'annual_report.sign'),
       reopenRows: r.reopenings.map((o) => [
-        { text: o.reopenedAt.slice(0, 10) },
+        { text: longDate(o.reopenedAt) },
         { text: o.reopenedBy ?? '' },
         { text: o.reason },
         {
           text: [
-            `Signed off by ${o.signedBy ?? ''} on ${o.signedAt.slice(0, 10)}`,
-            o.presentedOn ? `presented ${o.presentedOn}` : null,
+            `Signed off by ${o.signedBy ?? ''} on ${longDate(o.signedAt)}`,
+            o.presentedOn ? `presented ${longDate(o.presentedOn)}` : null,
             o.boardDecision ? BOARD_DECISION_LABELS[o.boardDecision].toLowerCase() : null,
             o.documentName ? `document ${o.documentName}` : null,
           ]
@@ -135,7 +135,7 @@ export async function annualReportRoutes(app: FastifyInstance, service: AnnualRe
         code: p.organisation.code,
         rows: p.reports.map((r) => [
           { html: `<a href="/oversight/annual-reports/${r.id}">${r.yearLabel}<span class="nhsuk-u-visually-hidden">, ${esc(p.organisation.name)}</span></a>` },
-          { text: r.presentedOn ?? '' },
+          { text: longDate(r.presentedOn) },
           { text: r.boardDecision ? BOARD_DECISION_LABELS[r.boardDecision] : '' },
           { text: signOffText(r) },
         ]),

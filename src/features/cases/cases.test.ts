@@ -9,6 +9,7 @@ import { type Client, signedIn, testApp } from '../../../test/app.ts';
 import { incident, organisation, user } from '../../../test/factories.ts';
 import { mailSink } from '../../../test/mail.ts';
 import { main } from '../../cli.ts';
+import { longDate } from '../../domain/dates.ts';
 import { type Actor, systemActor } from '../../platform/access/roles.ts';
 import { LOCKS } from '../../platform/locks.ts';
 import { createMailer } from '../../platform/mail.ts';
@@ -1087,7 +1088,7 @@ describe('API updates keep what they are not sent (issue 4 items 9, 10)', () => 
     });
     assert.equal(ok.statusCode, 200, ok.body);
     assert.equal((await w.specialist.client.get(`/api/v1/cases/${w.c.id}`)).json().support.supportTakenUpOn, '2026-11-24');
-    assert.match((await w.specialist.client.get(`/cases/${w.c.id}`)).body, /Yes, on 2026-11-24/);
+    assert.match((await w.specialist.client.get(`/cases/${w.c.id}`)).body, /Yes, on 24 November 2026/);
   });
 });
 
@@ -1267,7 +1268,7 @@ describe('the manager is e-mailed about the investigation asked of them (003 §2
     const assigned = await sink.waitFor(w.manager.user.email, { subject: ASSIGNED });
     const due = (await row(w.c.id)).investigation_due_on as string;
     assert.match(assigned.subject, new RegExp(w.c.reference));
-    assert.match(assigned.text, new RegExp(`\\(physical assault\\), due on ${due}\\.`));
+    assert.match(assigned.text, new RegExp(`\\(physical assault\\), due on ${longDate(due)}\\.`));
     assert.match(assigned.text, new RegExp(`/cases/${w.c.id}\\?for=${w.org.id}$`, 'm'), 'a link to the case, in its organisation');
     assert.doesNotMatch(assigned.text, /Pat Example|ward clerk|shouted/, 'no personal data or narrative by e-mail');
     assert.equal(sink.to(w.otherManager.user.email).length, 0);
@@ -1288,11 +1289,11 @@ describe('the manager is e-mailed about the investigation asked of them (003 §2
 
     assert.equal((await triage({ dueOn: later, assignmentReason: 'Waiting for the CCTV' })).statusCode, 200);
     const moved = await sink.waitFor(w.manager.user.email, { subject: /^Investigation due date changed/ });
-    assert.match(moved.text, new RegExp(`now due on ${later}, not ${due}`));
+    assert.match(moved.text, new RegExp(`now due on ${longDate(later)}, not ${longDate(due)}`));
 
     assert.equal((await triage({ managerId: w.otherManager.user.id, dueOn: later, assignmentReason: 'On leave' })).statusCode, 200);
     const handedOver = await sink.waitFor(w.otherManager.user.email, { subject: ASSIGNED });
-    assert.match(handedOver.text, new RegExp(`due on ${later}`));
+    assert.match(handedOver.text, new RegExp(`due on ${longDate(later)}`));
     const released = await sink.waitFor(w.manager.user.email, { subject: /^Investigation given to another manager/ });
     assert.match(released.text, /You no longer need to carry it out/);
     assert.doesNotMatch(released.text, /On leave/, 'the reason stays in Warden');

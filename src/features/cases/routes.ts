@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { longDate } from '../../domain/dates.ts';
 import { CATEGORY_DEFINITIONS, formatPence, INCIDENT_CATEGORIES, OVERDUE_AFTER_DAYS } from '../../domain/incidents.ts';
 import { AppError, type FieldError } from '../../platform/errors.ts';
 import { actorOf, formBody, idParam, validatedByService } from '../../platform/forms.ts';
@@ -71,7 +72,7 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
         markerDecided: c.markerDecision ? `${whenText(c.markerDecision.at)} by ${c.markerDecision.by}` : '',
         earlierInvestigationRows: c.earlierInvestigations.map((x) => [
           { text: x.managerName },
-          { text: x.dueOn },
+          { text: longDate(x.dueOn) },
           { text: x.completedAt ? `Completed ${whenText(x.completedAt)}${x.findings ? `: ${x.findings}` : ''}` : 'Not completed' },
           { text: `${whenText(x.replacedAt)}, ${x.replacedBy}: ${x.reason}` },
         ]),
@@ -91,7 +92,7 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
           { text: [x.categoryLabel, c.personalData ? x.narrative : 'What happened: hidden, personal data'].filter(Boolean).join(': ') },
         ]),
         logRows: c.log.map((l) => [
-          { text: l.occurredOn },
+          { text: longDate(l.occurredOn) },
           { text: l.kindLabel },
           {
             text: c.personalData
@@ -108,7 +109,7 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
           { text: l.by },
         ]),
         sanctionRows: c.sanctions.map((s) => [
-          { text: s.decidedOn },
+          { text: longDate(s.decidedOn) },
           { text: `${SANCTION_KIND_LABELS[s.kind as keyof typeof SANCTION_KIND_LABELS]}: ${s.label}` },
           { text: s.outcome },
           { text: `${s.publicise ? 'Publicise' : 'Do not publicise'}: ${s.publicityReason}` },
@@ -211,7 +212,7 @@ export async function caseRoutes(app: FastifyInstance, service: CasesService): P
       'cases/views/overdue.njk',
       {
         title: 'Overdue investigations',
-        rows: rows.map((r) => [caseLink(r), { text: r.categoryLabel }, { text: r.managerName }, { text: r.dueOn }, escalated(r.lastEscalatedAt)]),
+        rows: rows.map((r) => [caseLink(r), { text: r.categoryLabel }, { text: r.managerName }, { text: longDate(r.dueOn) }, escalated(r.lastEscalatedAt)]),
         unassigned: unassigned.map((r) => [
           caseLink(r),
           { text: r.categoryLabel },

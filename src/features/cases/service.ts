@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, Tx } from '../../db/database.ts';
+import { longDate } from '../../domain/dates.ts';
 import {
   CATEGORY_DEFINITIONS,
   CLOSED_CASE,
@@ -518,10 +519,10 @@ export function casesService(db: Database, deps: CasesDeps) {
           const from = names.get(inv.manager_id) ?? 'Unknown user';
           const to = names.get(input.managerId) ?? 'Unknown user';
           const what = fresh
-            ? `New manager's investigation assigned to ${to}, due ${dueOn}; the investigation completed by ${from} is kept`
+            ? `New manager's investigation assigned to ${to}, due ${longDate(dueOn)}; the investigation completed by ${from} is kept`
             : reassigned
-              ? `Manager's investigation reassigned from ${from} (due ${inv.due_on}) to ${to}, due ${dueOn}`
-              : `Manager's investigation due date changed from ${inv.due_on} to ${dueOn}`;
+              ? `Manager's investigation reassigned from ${from} (due ${longDate(inv.due_on)}) to ${to}, due ${longDate(dueOn)}`
+              : `Manager's investigation due date changed from ${longDate(inv.due_on)} to ${longDate(dueOn)}`;
           if (row.status !== 'reported')
             await repo.insertEvent(tx, { orgId: a.orgId, incidentId: id, actorId: a.userId, from: row.status, to: row.status, reason: `${what}: ${reason}` });
         }
@@ -558,7 +559,7 @@ export function casesService(db: Database, deps: CasesDeps) {
             to: assigned,
             subject: `Investigation assigned to you: case ${row.reference}`,
             lines: [
-              `You have been asked to carry out the manager's investigation of case ${row.reference} (${kind}), due on ${dueOn}.`,
+              `You have been asked to carry out the manager's investigation of case ${row.reference} (${kind}), due on ${longDate(dueOn)}.`,
               'Record your findings, contributing factors, actions taken and the welfare support given on the case page.',
             ],
           });
@@ -566,7 +567,9 @@ export function casesService(db: Database, deps: CasesDeps) {
           notices.push({
             to: assigned,
             subject: `Investigation due date changed: case ${row.reference}`,
-            lines: [`The manager's investigation of case ${row.reference} (${kind}) you are carrying out is now due on ${dueOn}, not ${inv?.due_on}.`],
+            lines: [
+              `The manager's investigation of case ${row.reference} (${kind}) you are carrying out is now due on ${longDate(dueOn)}, not ${longDate(inv?.due_on)}.`,
+            ],
           });
         // the manager replaced, unless their investigation was complete (a new one starts; theirs is kept)
         const replaced = inv && reassigned && !inv.completed_at ? await repo.activeEmail(tx, inv.manager_id) : undefined;
@@ -998,7 +1001,7 @@ export function casesService(db: Database, deps: CasesDeps) {
           recipients: [...new Set([r.manager_email, ...team])],
           subject: `Overdue investigation: case ${r.reference}`,
           lines: [
-            `The manager's investigation of case ${r.reference} was due on ${r.due_on} and has not been completed.`,
+            `The manager's investigation of case ${r.reference} was due on ${longDate(r.due_on)} and has not been completed.`,
             `Manager investigating: ${r.manager_name}.`,
             '',
             `Open the case: ${base}${pathFor(`/cases/${r.id}`, r.org_id)}`,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { memberOf, testApp } from '../../../test/app.ts';
 import { incident, organisation } from '../../../test/factories.ts';
+import { longDate } from '../../domain/dates.ts';
 import { addMonths, latestReviewDate, londonToday, reviewDateProblem } from '../../domain/markers.ts';
 import { inScope } from '../../platform/tenancy.ts';
 import { markersService } from './service.ts';
@@ -98,7 +99,7 @@ describe('placing markers', () => {
     assert.equal(res.statusCode, 303, res.body);
     const page = await lsms.client.get(res.headers.location as string);
     assert.equal(page.statusCode, 200);
-    assert.match(page.body, /Alex Smith, born 1980-03-27/);
+    assert.match(page.body, /Alex Smith, born 27 March 1980/);
     assert.match(page.body, new RegExp(`href="/cases/${incA.id}">${incA.reference}<`));
     assert.match(page.body, /<caption[^>]*>\s*Decisions on this marker/);
   });
@@ -133,7 +134,7 @@ describe('placing markers', () => {
     assert.equal(form.statusCode, 200);
     for (const id of ['address', 'personName', 'personDateOfBirth', 'risk', 'handlingAdvice', 'incidents', 'reviewDue'])
       assert.match(form.body, new RegExp(`<label[^>]*for="${id}"`));
-    assert.match(form.body, new RegExp(`on or before ${latestReviewDate(today)}`));
+    assert.match(form.body, new RegExp(`on or before ${longDate(latestReviewDate(today))}`));
     assert.match(form.body, new RegExp(`value="${incA.reference}"`));
     assert.match(form.body, /name="_csrf"/);
     const id = await create(addressMarker());

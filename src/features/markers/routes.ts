@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { longDate } from '../../domain/dates.ts';
 import { MARKER_SUBJECT_LABELS, MARKER_SUBJECTS, REVIEW_DECISION_LABELS, REVIEW_DECISIONS } from '../../domain/markers.ts';
 import { can } from '../../platform/access/policy.ts';
 import { actorOf, idParam, submitForm, validatedByService } from '../../platform/forms.ts';
@@ -13,7 +14,7 @@ const DECISION_TEXT: Record<string, string> = { created: 'Placed', kept: 'Kept',
 
 function subject(m: MarkerOut): string {
   if (m.subjectKind === 'address') return m.address ?? '';
-  return [m.personName, m.personDateOfBirth ? `born ${m.personDateOfBirth}` : null, m.personDescription].filter(Boolean).join(', ');
+  return [m.personName, m.personDateOfBirth ? `born ${longDate(m.personDateOfBirth)}` : null, m.personDescription].filter(Boolean).join(', ');
 }
 
 /** Warning marker pages (`/markers…`) and `/api/v1/markers…`. */
@@ -59,7 +60,7 @@ export async function markerRoutes(app: FastifyInstance, service: MarkersService
         { html: `<a href="/markers/${m.id}">${esc(subject(m) || 'Marker')}</a>` },
         { text: MARKER_SUBJECT_LABELS[m.subjectKind] },
         { text: m.risk },
-        { text: m.status === 'removed' ? 'Removed' : `${m.reviewDue}${m.due ? ' (due)' : ''}` },
+        { text: m.status === 'removed' ? 'Removed' : `${longDate(m.reviewDue)}${m.due ? ' (due)' : ''}` },
       ]),
     });
   });
@@ -91,11 +92,11 @@ export async function markerRoutes(app: FastifyInstance, service: MarkersService
       subjectLabel: MARKER_SUBJECT_LABELS[marker.subjectKind],
       mayManage: can(actor, 'marker.manage') && marker.status === 'active',
       trail: marker.reviews.map((r) => [
-        { text: r.decidedOn },
+        { text: longDate(r.decidedOn) },
         { text: DECISION_TEXT[r.decision] ?? r.decision },
         { text: r.reason },
         { text: r.reviewer ?? '' },
-        { text: r.nextReviewDue ?? '–' },
+        { text: longDate(r.nextReviewDue) || '–' },
       ]),
     });
   });
