@@ -32,30 +32,35 @@ const dayOf = (d: Date | string) => new Date(d).toISOString().slice(0, 10);
 const PEOPLE = [
   {
     name: 'Michael Dunn',
+    age: 40,
     description: 'Tall man, about 40, usually in a grey coat',
     risk: 'Punched a nurse during a medication round; has since threatened staff who refused a request.',
     advice: 'Two staff for any one-to-one contact. Explain what you are about to do before you do it, and keep a clear exit.',
   },
   {
     name: 'Karen Lowe',
+    age: 51,
     description: 'Woman, about 50, walks with a stick',
     risk: 'Grabbed and twisted a staff member’s wrist during a physical health check.',
     advice: 'Explain each step of a physical examination first; a second member of staff present.',
   },
   {
     name: 'Steven Hale',
+    age: 78,
     description: 'Older man, unsteady on his feet',
     risk: 'Has struck out at staff when approached from behind or woken suddenly.',
     advice: 'Approach from the front and say who you are. Do not wake him suddenly; call for help if he becomes agitated.',
   },
   {
     name: 'Dean Walsh',
+    age: 24,
     description: 'Young man, often in a dark hoodie',
     risk: 'Becomes abusive and then physical when told visiting time is over (he visits his brother).',
     advice: 'Agree visiting times with him in advance; the nurse in charge to speak to him if they must change.',
   },
   {
     name: 'Tracy Holt',
+    age: 31,
     description: 'Woman, about 30, with short red hair',
     risk: 'Threw a chair at staff on the ward when a leave request was refused.',
     advice: 'Give decisions about leave in a calm space with two staff, and explain the reasons.',
@@ -190,7 +195,9 @@ export function demoMarkers(providers: DemoProvider[], made: DemoIncidents, now:
         address,
         not_public_place: address !== null,
         person_name: person?.name ?? null,
-        person_date_of_birth: address ? null : `${rng.int(1950, 2002)}-${String(rng.int(1, 12)).padStart(2, '0')}-${String(rng.int(1, 28)).padStart(2, '0')}`,
+        person_date_of_birth: person
+          ? `${Number(today.slice(0, 4)) - person.age - 1}-${String(rng.int(1, 12)).padStart(2, '0')}-${String(rng.int(1, 28)).padStart(2, '0')}`
+          : null,
         person_description: person?.description ?? null,
         risk: texts.risk,
         handling_advice: texts.advice,
@@ -226,6 +233,7 @@ export function demoMarkers(providers: DemoProvider[], made: DemoIncidents, now:
 export type DemoGovernance = {
   reviews: Insertable<DB['self_reviews']>[];
   ratings: Insertable<DB['self_review_ratings']>[];
+  evidence: Insertable<DB['self_review_evidence']>[];
   events: Insertable<DB['self_review_events']>[];
   annualReports: Insertable<DB['annual_reports']>[];
 };
@@ -256,10 +264,13 @@ export function demoGovernance(
   const out: DemoGovernance = {
     reviews: [{ id: reviewId, org_id: org.id, framework_version_id: framework.versionId, year, created_by: org.smd, created_at: begun, updated_at: now }],
     ratings: [],
+    evidence: [],
     events: [{ org_id: org.id, review_id: reviewId, version: 1, kind: 'started', actor_id: org.smd, at: begun }],
     annualReports: [],
   };
-  // the first standards rated by the LSMS, the last two still to do
+  const reportId = uuid(rng);
+  // the first standards rated by the LSMS, the last two still to do; evidence of outputs for a rating above red,
+  // and of outcomes for green (002 §3.37–3.38, §3.45–3.46); leadership shows last year's report to the Board
   const standards = framework.content.standards;
   standards.slice(0, Math.max(1, standards.length - 2)).forEach((s, k) => {
     const rating = rng.pick(['green', 'amber', 'red'] as const, [4, 5, k === 0 ? 0 : 1]);
@@ -273,6 +284,23 @@ export function demoGovernance(
       updated_by: org.lsms ?? org.smd,
       updated_at: new Date(Math.min(begun.getTime() + (k + 1) * DAY, now.getTime())),
     });
+    const evidence = (kind: 'output' | 'outcome', label: string, record?: string) =>
+      out.evidence.push({
+        org_id: org.id,
+        review_id: reviewId,
+        standard_number: s.number,
+        kind,
+        label,
+        record_type: record ? 'annual_report' : null,
+        record_id: record ?? null,
+        added_by: org.lsms ?? org.smd,
+        added_at: new Date(Math.min(begun.getTime() + (k + 1) * DAY, now.getTime())),
+      });
+    if (rating === 'red') return;
+    const area = s.headline.toLowerCase();
+    if (k === 0) evidence('output', 'Annual security management report to the Board', reportId);
+    else evidence('output', `Self-assessment against the indicators of the ${area} domain, and the actions in the improvement plan`);
+    if (rating === 'green') evidence('outcome', `Evaluation of the ${area} actions: what changed, reported to the Board`);
   });
 
   let reportYear = year - 1;
@@ -283,7 +311,7 @@ export function demoGovernance(
   }
   const signedAt = noon(addDays(presented, 12));
   out.annualReports.push({
-    id: uuid(rng),
+    id: reportId,
     org_id: org.id,
     year: reportYear,
     presented_on: presented,

@@ -380,6 +380,14 @@ describe('demo activity', async () => {
     const report = reports[0];
     assert.ok(report && report.status === 'signed' && report.presentedOn && report.presentedOn < today && report.boardDecision === 'approved');
     assert.ok(report.year < financialYearOf(now));
+    assert.ok(
+      review.standards.some((s) => s.evidence.some((e) => e.record?.type === 'annual_report' && e.record.id === report.id)),
+      'the leadership standard cites last year’s report as evidence',
+    );
+    assert.ok(
+      review.standards.filter((s) => s.rating === 'amber' || s.rating === 'green').every((s) => s.evidence.some((e) => e.kind === 'output')),
+      'ratings above red have evidence of outputs (002 §3.37)',
+    );
     const commissioner = await actor('commissioner@demo.warden.invalid', 'XIC', ['commissioner']);
     const overseen = await t.services.annualReports.oversight(commissioner);
     assert.deepEqual(

@@ -331,6 +331,7 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
       await bulk('self_review_ratings', g.ratings);
       await bulk('self_review_events', g.events);
       await bulk('annual_reports', g.annualReports);
+      await bulk('self_review_evidence', g.evidence);
       selfReviews += g.reviews.length;
       annualReports += g.annualReports.length;
     }
