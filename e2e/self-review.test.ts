@@ -206,12 +206,11 @@ test('the other self review pages pass axe too: comparison, reopening, import er
   await page.getByRole('button', { name: 'Record the annual report' }).click();
   await page.locator('main h1', { hasText: 'Annual report 2025/26' }).waitFor();
   await checkA11y(page);
-  await page.getByLabel('Date presented to the Board').fill('2026-02-30');
+  await page.getByLabel('Date presented to the Board').fill('2026-05-20');
+  await page.getByLabel('Board minute reference (optional)').fill('M'.repeat(501));
   await page.getByRole('button', { name: 'Save' }).click();
-  await page
-    .locator('.nhsuk-error-summary')
-    .getByText(/for example 2027-05-20/)
-    .waitFor();
+  await page.locator('.nhsuk-error-summary').getByText('Keep the minute reference to 500 characters').waitFor();
+  assert.equal(await page.getByLabel('Date presented to the Board').inputValue(), '2026-05-20', 'what was entered is kept');
   await checkA11y(page);
 
   // A signed report with a mistake: the SMD reopens it, with a reason; what was signed is listed.
