@@ -202,6 +202,19 @@ test('a commissioner sees its provider’s aggregates', LIMIT, async () => {
   await checkA11y(page);
 });
 
+test('/analytics leads the commissioner to their providers, and tells a reporter what analysis is and who sees it', LIMIT, async () => {
+  const page = await h.newPage();
+  await signIn(page, commissioner.email);
+  await page.goto('/analytics');
+  await NationalPage.verifyOnPage(page, 'Providers you commission');
+  const nurse = await h.newPage();
+  await signIn(nurse, (await user(db, { roles: [[org.id, 'reporter']] })).email);
+  await nurse.goto('/analytics');
+  await nurse.locator('main h1', { hasText: 'Analysis' }).waitFor();
+  assert.match((await nurse.locator('main').textContent()) ?? '', /Your roles do not include it\./);
+  await checkA11y(nurse);
+});
+
 test('an administrator imports published statistics on the statistics page, after fixing a bad file', LIMIT, async () => {
   const page = await h.newPage();
   await signIn(page, admin.email);

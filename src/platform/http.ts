@@ -50,16 +50,22 @@ function navigation(req: FastifyRequest): NavItem[] {
   ];
 }
 
-/** Analysis (SPEC C4): the organisation's dashboard, the national picture, commissioned providers, statistics. */
-function analysisNav(actor: Actor, path: string): NavItem[] {
-  const current = path.startsWith('/analytics') || path.startsWith('/statistics');
+/**
+ * Where analysis starts for this reader (SPEC C4): their organisation's dashboard, the national picture,
+ * the providers they commission, or the published statistics they import; null if none is theirs.
+ */
+export function analysisHome(actor: Actor): { href: string; text: string } | null {
   if (actor.kind === 'user' && actor.orgId && can(actor, 'analytics.read', actor.orgId))
-    return [{ href: `/analytics/organisations/${actor.orgId}`, text: 'Analysis', current }];
-  if (can(actor, 'analytics.national')) return [{ href: '/analytics/national', text: 'Analysis', current }];
-  if (actor.kind === 'user' && actor.orgId && can(actor, 'analytics.providers', actor.orgId))
-    return [{ href: '/analytics/providers', text: 'Analysis', current }];
-  if (can(actor, 'statistics.import')) return [{ href: '/statistics', text: 'Statistics', current }];
-  return [];
+    return { href: `/analytics/organisations/${actor.orgId}`, text: 'Analysis' };
+  if (can(actor, 'analytics.national')) return { href: '/analytics/national', text: 'Analysis' };
+  if (actor.kind === 'user' && actor.orgId && can(actor, 'analytics.providers', actor.orgId)) return { href: '/analytics/providers', text: 'Analysis' };
+  if (can(actor, 'statistics.import')) return { href: '/statistics', text: 'Statistics' };
+  return null;
+}
+
+function analysisNav(actor: Actor, path: string): NavItem[] {
+  const home = analysisHome(actor);
+  return home ? [{ ...home, current: path.startsWith('/analytics') || path.startsWith('/statistics') }] : [];
 }
 
 /**

@@ -803,6 +803,37 @@ describe('who may see what: every endpoint for anonymous, wrong role, another or
     );
   });
 
+  test('GET /analytics leads each reader to their own analysis page, or says they have none', async () => {
+    const anon = await t.app.inject({ method: 'GET', url: '/analytics' });
+    assert.ok(anon.statusCode === 302 && /^\/sign-in/.test(anon.headers.location as string), `anonymous: ${anon.statusCode}`);
+    const lands = async (c: Client) => {
+      const r = await c.get('/analytics');
+      return [r.statusCode, r.headers.location];
+    };
+    assert.deepEqual(await lands(lsms.client), [303, `/analytics/organisations/${org}`]);
+    assert.deepEqual(await lands(board.client), [303, `/analytics/organisations/${org}`]);
+    assert.deepEqual(await lands(assessor.client), [303, '/analytics/national']);
+    assert.deepEqual(await lands(admin.client), [303, '/statistics'], 'a deployment administrator imports the published statistics');
+    const commissioner = await memberOf(t, 'commissioner', await organisation(db, { type: 'commissioner' }));
+    assert.deepEqual(await lands(commissioner.client), [303, '/analytics/providers']);
+    const none = await reporter.client.get('/analytics');
+    assert.equal(none.statusCode, 200, 'a reporter is told what analysis is and who sees it');
+    assert.match(none.body, /Your roles do not include it/);
+    assert.doesNotMatch(none.body, /href="\/analytics\//, 'and is not sent to a page they cannot open');
+    // covering two trusts, and not yet acting for either: choose one, then on to its dashboard
+    const both = await signedIn(
+      t,
+      [
+        [west.id, 'security_specialist'],
+        [elsewhere.id, 'security_specialist'],
+      ],
+      null,
+    );
+    const choose = await both.client.get('/analytics');
+    assert.equal(choose.statusCode, 302);
+    assert.equal(choose.headers.location, `/choose-organisation?next=${encodeURIComponent('/analytics')}`);
+  });
+
   test('GET /api/v1/analytics/national and /analytics/national[/export]: national assessors only', async () => {
     for (const url of ['/api/v1/analytics/national', '/analytics/national', '/analytics/national/export?table=types&format=csv']) {
       const anon = await t.app.inject({ method: 'GET', url });

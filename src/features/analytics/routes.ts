@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { financialYearLabel, monthLabel, oneDecimal } from '../../domain/analytics.ts';
 import { CATEGORY_DEFINITIONS, INCIDENT_CATEGORIES } from '../../domain/incidents.ts';
 import { can } from '../../platform/access/policy.ts';
-import { AppError, type FieldError, notFound } from '../../platform/errors.ts';
+import { AppError, type FieldError, notFound, organisationRequired } from '../../platform/errors.ts';
 import { actorOf, formBody, idParam, submitForm } from '../../platform/forms.ts';
+import { analysisHome } from '../../platform/http.ts';
 import { parse } from '../../platform/validation.ts';
 import { toSpreadsheet } from '../cases-list/export.ts';
 import { PROVIDER_TYPES } from '../commissioning/schema.ts';
@@ -319,6 +320,15 @@ export async function analyticsRoutes(app: FastifyInstance, service: AnalyticsSe
       errors ? 400 : 200,
     );
   }
+  // The address people type or keep: each reader's own analysis page (the navigation's "Analysis" link), or what
+  // analysis is and who sees it, for those whose roles do not include it.
+  app.get('/analytics', hide, async (req, reply) => {
+    const actor = actorOf(req);
+    const home = analysisHome(actor);
+    if (home) return reply.redirect(home.href, 303);
+    if (actor.kind === 'user' && actor.orgId === null && req.memberships?.some((m) => analysisHome({ ...actor, ...m }))) throw organisationRequired();
+    return reply.page('analytics/views/none.njk', { title: 'Analysis' });
+  });
   app.get('/analytics/national', hide, async (req, reply) => renderNational(req, reply, 'national'));
   app.get('/analytics/national/export', hide, async (req, reply) => {
     const n = await service.national(actorOf(req), req.query);

@@ -274,6 +274,8 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'POST /api/v1/annual-reports/:id/reopen': act('annual_report.sign', { object: true }),
 
   // analysis and benchmarking (features/analytics; SPEC C4): aggregates only
+  // `/analytics` itself leads each reader to their own analysis page (or says they have none)
+  'GET /analytics': signedIn,
   'GET /analytics/organisations/:id': act('analytics.read', { org: 'id' }),
   'GET /analytics/organisations/:id/export': act('analytics.read', { org: 'id' }),
   'GET /analytics/organisations/:id/benchmark': act('analytics.read', { org: 'id' }),
