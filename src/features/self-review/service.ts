@@ -128,6 +128,109 @@ export type SelfReviewDeps = {
  * body, who see submitted reviews only; it is reopened only with a reason, as a new version. Every change is
  * audited in its transaction. Pages, API and command line all come through here.
  */
+/** A piece of evidence as the review shows it, with where it can be opened. */
+export function evidenceView(
+  reviewId: string,
+  e: Pick<
+    Awaited<ReturnType<typeof repo.evidence>>[number],
+    'id' | 'kind' | 'label' | 'url' | 'record_type' | 'record_id' | 'file_name' | 'content_type' | 'size_bytes'
+  >,
+): EvidenceView {
+  return {
+    id: e.id,
+    kind: e.kind,
+    label: e.label,
+    url: e.url,
+    record: e.record_type && e.record_id ? { type: e.record_type, id: e.record_id } : null,
+    document: e.file_name && e.content_type && e.size_bytes ? { fileName: e.file_name, contentType: e.content_type, sizeBytes: e.size_bytes } : null,
+    href: e.url
+      ? e.url
+      : e.record_type === 'incident'
+        ? `/cases/${e.record_id}`
+        : e.record_type === 'annual_report'
+          ? `/annual-reports/${e.record_id}`
+          : e.file_name
+            ? `/self-reviews/${reviewId}/evidence/${e.id}/file`
+            : null,
+  };
+}
+
+/**
+ * A review's state from its framework, ratings and evidence (no I/O): every standard with its rating, comments
+ * and evidence, the roll-up (002 §3.38, §3.48–3.49), the assessor's checks and the progress.
+ */
+export function reviewState(
+  reviewId: string,
+  framework: Framework,
+  ratings: { standard_number: string; rating: StandardRating | null; comments: string; suggestion: unknown }[],
+  evidence: (Parameters<typeof evidenceView>[1] & { standard_number: string })[],
+) {
+  const standards = framework.standards.map((s) => {
+    const r = ratings.find((x) => x.standard_number === s.number);
+    return {
+      ...s,
+      amberApplies: amberApplies(s),
+      /** The framework's guidance/evidence list; `evidence` below is what the organisation recorded. */
+      guidance: s.evidence,
+      rating: (r?.rating ?? null) as StandardRating | null,
+      comments: r?.comments ?? '',
+      suggestion: (r?.suggestion ?? null) as ReviewedStandardView['suggestion'],
+      evidence: evidence.filter((e) => e.standard_number === s.number).map((e) => evidenceView(reviewId, e)),
+    };
+  });
+  const rated: RatedStandard[] = standards.map((s) => ({ number: s.number, keyArea: s.keyArea, weight: s.weight, rating: s.rating }));
+  const rollUp = rollUpReview(framework.keyAreas, rated);
+  const flags = assessorChecks(standards, framework.keyAreas, rollUp.keyAreas);
+  const done = standards.filter((s) => s.rating !== null).length;
+  return { standards, rollUp, flags, progress: { rated: done, toRate: standards.length - done, total: standards.length } };
+}
+
+/** What is frozen when the SMD signs a review off (002 §3.10): the snapshot as canonical JSON, and its SHA-256. */
+export function reviewSnapshot(r: {
+  organisation: ReviewSnapshot['organisation'];
+  reviewId: string;
+  year: number;
+  version: number;
+  frameworkVersionId: string;
+  framework: Pick<Framework, 'id' | 'name' | 'version' | 'keyAreas'>;
+  state: ReturnType<typeof reviewState>;
+  signedBy: ReviewSnapshot['signedBy'];
+  signedAt: Date;
+}): { text: string; sha256: string } {
+  const snapshot: ReviewSnapshot = {
+    schema: 1,
+    organisation: r.organisation,
+    reviewId: r.reviewId,
+    year: r.year,
+    version: r.version,
+    framework: {
+      versionId: r.frameworkVersionId,
+      id: r.framework.id,
+      name: r.framework.name,
+      version: r.framework.version,
+      keyAreas: r.framework.keyAreas,
+    },
+    standards: r.state.standards.map((s) => ({
+      number: s.number,
+      keyArea: s.keyArea,
+      headline: s.headline,
+      weight: s.weight,
+      amberApplies: s.amberApplies,
+      rating: s.rating,
+      comments: s.comments,
+      evidence: s.evidence,
+      suggestion: s.suggestion,
+    })),
+    rollUp: r.state.rollUp,
+    flags: r.state.flags,
+    progress: r.state.progress,
+    signedBy: r.signedBy,
+    signedAt: r.signedAt.toISOString(),
+  };
+  const text = canonicalJson(snapshot);
+  return { text, sha256: sha256(text) };
+}
+
 export function selfReviewService(db: Database, deps: SelfReviewDeps) {
   const now = deps.now ?? (() => new Date());
 
@@ -170,46 +273,12 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
       );
   }
 
-  const evidenceView = (reviewId: string, e: Awaited<ReturnType<typeof repo.evidence>>[number]): EvidenceView => ({
-    id: e.id,
-    kind: e.kind,
-    label: e.label,
-    url: e.url,
-    record: e.record_type && e.record_id ? { type: e.record_type, id: e.record_id } : null,
-    document: e.file_name && e.content_type && e.size_bytes ? { fileName: e.file_name, contentType: e.content_type, sizeBytes: e.size_bytes } : null,
-    href: e.url
-      ? e.url
-      : e.record_type === 'incident'
-        ? `/cases/${e.record_id}`
-        : e.record_type === 'annual_report'
-          ? `/annual-reports/${e.record_id}`
-          : e.file_name
-            ? `/self-reviews/${reviewId}/evidence/${e.id}/file`
-            : null,
-  });
-
   /** The review as it stands: every standard with its rating, comments and evidence; roll-up; flags; progress. */
   async function loadReview(tx: Tx, a: Acting, id: string, lock = false) {
     const review = await reviewRow(tx, a, id, lock);
     const { row: fwRow, framework } = await frameworkOf(tx, review.framework_version_id);
     const [ratings, evidence] = await Promise.all([repo.ratings(tx, id), repo.evidence(tx, id)]);
-    const standards = framework.standards.map((s) => {
-      const r = ratings.find((x) => x.standard_number === s.number);
-      return {
-        ...s,
-        amberApplies: amberApplies(s),
-        /** The framework's guidance/evidence list; `evidence` below is what the organisation recorded. */
-        guidance: s.evidence,
-        rating: (r?.rating ?? null) as StandardRating | null,
-        comments: r?.comments ?? '',
-        suggestion: (r?.suggestion ?? null) as ReviewedStandardView['suggestion'],
-        evidence: evidence.filter((e) => e.standard_number === s.number).map((e) => evidenceView(id, e)),
-      };
-    });
-    const rated: RatedStandard[] = standards.map((s) => ({ number: s.number, keyArea: s.keyArea, weight: s.weight, rating: s.rating }));
-    const rollUp = rollUpReview(framework.keyAreas, rated);
-    const flags = assessorChecks(standards, framework.keyAreas, rollUp.keyAreas);
-    const done = standards.filter((s) => s.rating !== null).length;
+    const { standards, rollUp, flags, progress } = reviewState(id, framework, ratings, evidence);
     return {
       review,
       fwRow,
@@ -235,7 +304,7 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
         standards,
         rollUp,
         flags,
-        progress: { rated: done, toRate: standards.length - done, total: standards.length },
+        progress,
       },
     };
   }
@@ -709,38 +778,17 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
         if (view.progress.toRate > 0) throw invalid([{ field: 'code', message: 'Rate every standard before signing off' }]);
         const org = await repo.organisation(tx, a.orgId);
         const signer = { id: a.userId ?? '', name: (await repo.userName(tx, a.userId)) ?? '' };
-        const snapshot: ReviewSnapshot = {
-          schema: 1,
+        const { text, sha256: hash } = reviewSnapshot({
           organisation: { id: a.orgId, code: org?.code ?? '', name: org?.name ?? '' },
           reviewId: id,
           year: review.year,
           version: review.version,
-          framework: {
-            versionId: fwRow.id,
-            id: view.framework.id,
-            name: view.framework.name,
-            version: view.framework.version,
-            keyAreas: view.framework.keyAreas,
-          },
-          standards: view.standards.map((s) => ({
-            number: s.number,
-            keyArea: s.keyArea,
-            headline: s.headline,
-            weight: s.weight,
-            amberApplies: s.amberApplies,
-            rating: s.rating,
-            comments: s.comments,
-            evidence: s.evidence,
-            suggestion: s.suggestion,
-          })),
-          rollUp: view.rollUp,
-          flags: view.flags,
-          progress: view.progress,
+          frameworkVersionId: fwRow.id,
+          framework: view.framework,
+          state: view,
           signedBy: signer,
-          signedAt: now().toISOString(),
-        };
-        const text = canonicalJson(snapshot);
-        const hash = sha256(text);
+          signedAt: now(),
+        });
         await repo.insertVersion(tx, {
           org_id: a.orgId,
           review_id: id,
