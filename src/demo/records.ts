@@ -9,6 +9,7 @@ import type { Insertable } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { financialYearOf } from '../domain/analytics.ts';
 import { addMonths, londonToday } from '../domain/markers.ts';
+import { reviewSnapshot, reviewState } from '../features/self-review/service.ts';
 import type { Framework } from '../standards/schema.ts';
 import { type DemoIncidents, type DemoProvider, uuid } from './incidents.ts';
 import { random } from './rates.ts';
@@ -235,6 +236,8 @@ export type DemoGovernance = {
   ratings: Insertable<DB['self_review_ratings']>[];
   evidence: Insertable<DB['self_review_evidence']>[];
   events: Insertable<DB['self_review_events']>[];
+  /** Signed versions: seed.ts marks their reviews submitted once ratings and evidence are in (a signed review is locked). */
+  versions: Insertable<DB['self_review_versions']>[];
   annualReports: Insertable<DB['annual_reports']>[];
 };
 
@@ -244,64 +247,147 @@ const DOMAIN_COMMENTS: Record<'green' | 'amber' | 'red', string> = {
   red: 'Not yet assessed against the indicators of this domain: planned for the next quarter.',
 };
 
+type Rated = 'green' | 'amber' | 'red';
+
 /**
- * For an organisation with a Security Management Director: this financial year's self review against
- * `framework`, begun by the SMD and partly rated (so there is still work before sign-off), and the previous
- * year's annual report to the Board, presented in the summer, approved and signed off by the SMD (002 std 1.5).
- * Both dates stay in the past whatever `now` is: early in a financial year, the report is the year before's.
+ * For an organisation with a Security Management Director, against `framework`: last financial year's self
+ * review, every standard rated, signed off by the SMD and submitted to `recipients` (its commissioners and the
+ * national body) in March (002 §3.9–3.10); this year's, begun by the SMD and partly rated, better than last year
+ * in places (so there is still work before sign-off, and a comparison to read); and the previous year's annual
+ * report to the Board, presented in the summer, approved and signed off (002 std 1.5). Every date stays in the
+ * past whatever `now` is: early in a financial year, the report is the year before's.
  */
 export function demoGovernance(
-  org: { id: string; smd: string; lsms: string | null },
+  org: { id: string; code: string; name: string; smd: { id: string; name: string }; lsms: string | null },
   framework: { versionId: string; content: Framework },
+  recipients: { kind: 'commissioner' | 'national_body'; orgId: string; code: string; name: string }[],
   now: Date,
   seed = 2026,
 ): DemoGovernance {
   const rng = random(seed + 4);
   const today = londonToday(now);
   const year = financialYearOf(now);
-  const reviewId = uuid(rng);
-  const begun = new Date(Math.max(now.getTime() - 40 * DAY, Date.parse(`${year}-04-01T09:00:00Z`)));
-  const out: DemoGovernance = {
-    reviews: [{ id: reviewId, org_id: org.id, framework_version_id: framework.versionId, year, created_by: org.smd, created_at: begun, updated_at: now }],
-    ratings: [],
-    evidence: [],
-    events: [{ org_id: org.id, review_id: reviewId, version: 1, kind: 'started', actor_id: org.smd, at: begun }],
-    annualReports: [],
-  };
+  const rater = org.lsms ?? org.smd.id;
   const reportId = uuid(rng);
-  // the first standards rated by the LSMS, the last two still to do; evidence of outputs for a rating above red,
-  // and of outcomes for green (002 §3.37–3.38, §3.45–3.46); leadership shows last year's report to the Board
+  const out: DemoGovernance = { reviews: [], ratings: [], evidence: [], events: [], versions: [], annualReports: [] };
   const standards = framework.content.standards;
-  standards.slice(0, Math.max(1, standards.length - 2)).forEach((s, k) => {
-    const rating = rng.pick(['green', 'amber', 'red'] as const, [4, 5, k === 0 ? 0 : 1]);
-    out.ratings.push({
-      org_id: org.id,
-      review_id: reviewId,
-      standard_number: s.number,
-      rating,
-      comments: DOMAIN_COMMENTS[rating],
-      suggestion: null,
-      updated_by: org.lsms ?? org.smd,
-      updated_at: new Date(Math.min(begun.getTime() + (k + 1) * DAY, now.getTime())),
-    });
-    const evidence = (kind: 'output' | 'outcome', label: string, record?: string) =>
-      out.evidence.push({
+
+  /** A review for `reviewYear` with `ratings` for its first standards, and evidence of outputs for a rating above
+   * red and of outcomes for green (002 §3.37–3.38, §3.45–3.46); leadership cites last year's report to the Board. */
+  const review = (reviewYear: number, begun: Date, ratings: Rated[]) => {
+    const reviewId = uuid(rng);
+    const rows = { ratings: [] as DemoGovernance['ratings'], evidence: [] as DemoGovernance['evidence'] };
+    const by = (k: number) => new Date(Math.min(begun.getTime() + (k + 1) * DAY, now.getTime()));
+    ratings.forEach((rating, k) => {
+      const s = standards[k];
+      if (!s) return;
+      rows.ratings.push({
         org_id: org.id,
         review_id: reviewId,
         standard_number: s.number,
-        kind,
-        label,
-        record_type: record ? 'annual_report' : null,
-        record_id: record ?? null,
-        added_by: org.lsms ?? org.smd,
-        added_at: new Date(Math.min(begun.getTime() + (k + 1) * DAY, now.getTime())),
+        rating,
+        comments: DOMAIN_COMMENTS[rating],
+        suggestion: null,
+        updated_by: rater,
+        updated_at: by(k),
       });
-    if (rating === 'red') return;
-    const area = s.headline.toLowerCase();
-    if (k === 0) evidence('output', 'Annual security management report to the Board', reportId);
-    else evidence('output', `Self-assessment against the indicators of the ${area} domain, and the actions in the improvement plan`);
-    if (rating === 'green') evidence('outcome', `Evaluation of the ${area} actions: what changed, reported to the Board`);
+      if (rating === 'red') return;
+      const area = s.headline.toLowerCase();
+      const evidence = (kind: 'output' | 'outcome', label: string, record: string | null) =>
+        rows.evidence.push({
+          id: uuid(rng),
+          org_id: org.id,
+          review_id: reviewId,
+          standard_number: s.number,
+          kind,
+          label,
+          url: null,
+          record_type: record ? 'annual_report' : null,
+          record_id: record,
+          file_name: null,
+          content_type: null,
+          size_bytes: null,
+          added_by: rater,
+          added_at: by(k),
+        });
+      if (k === 0 && reviewYear === year) evidence('output', 'Annual security management report to the Board', reportId);
+      else evidence('output', `Self-assessment against the indicators of the ${area} domain, and the actions in the improvement plan`, null);
+      if (rating === 'green') evidence('outcome', `Evaluation of the ${area} actions: what changed, reported to the Board`, null);
+    });
+    out.reviews.push({
+      id: reviewId,
+      org_id: org.id,
+      framework_version_id: framework.versionId,
+      year: reviewYear,
+      created_by: org.smd.id,
+      created_at: begun,
+      updated_at: by(ratings.length),
+    });
+    out.events.push({ org_id: org.id, review_id: reviewId, version: 1, kind: 'started', actor_id: org.smd.id, at: begun });
+    out.ratings.push(...rows.ratings);
+    out.evidence.push(...rows.evidence);
+    return { reviewId, ...rows };
+  };
+
+  // Last year's, signed off on 20 March and submitted four days later, as frozen then (reviewSnapshot).
+  const last = year - 1;
+  const lastRatings = standards.map((_, k): Rated => (k === 0 ? 'amber' : rng.pick(['green', 'amber', 'red'] as const, [2, 5, 2])));
+  const previous = review(last, noon(`${last}-12-01`), lastRatings);
+  const signedAt = noon(`${year}-03-20`);
+  const submittedAt = noon(`${year}-03-24`);
+  const { text, sha256 } = reviewSnapshot({
+    organisation: { id: org.id, code: org.code, name: org.name },
+    reviewId: previous.reviewId,
+    year: last,
+    version: 1,
+    frameworkVersionId: framework.versionId,
+    framework: framework.content,
+    state: reviewState(
+      previous.reviewId,
+      framework.content,
+      previous.ratings.map((r) => ({ standard_number: r.standard_number, rating: r.rating ?? null, comments: r.comments ?? '', suggestion: null })),
+      previous.evidence.map((e) => ({
+        ...e,
+        id: e.id as string,
+        url: e.url ?? null,
+        record_type: e.record_type ?? null,
+        record_id: e.record_id ?? null,
+        file_name: null,
+        content_type: null,
+        size_bytes: null,
+      })),
+    ),
+    signedBy: org.smd,
+    signedAt,
   });
+  out.versions.push({
+    org_id: org.id,
+    review_id: previous.reviewId,
+    version: 1,
+    year: last,
+    content: text,
+    content_sha256: sha256,
+    signed_by: org.smd.id,
+    signed_at: signedAt,
+    submitted_by: org.smd.id,
+    submitted_at: submittedAt,
+    // recipients is written when a version is submitted (an update); the demo writes the submitted version at once
+    ...({ recipients: JSON.stringify(recipients) } as object),
+  });
+  out.events.push(
+    { org_id: org.id, review_id: previous.reviewId, version: 1, kind: 'signed', actor_id: org.smd.id, at: signedAt },
+    { org_id: org.id, review_id: previous.reviewId, version: 1, kind: 'submitted', actor_id: org.smd.id, at: submittedAt },
+  );
+
+  // This year's, begun by the SMD: the LSMS has rated all but the last two standards, some better than last year.
+  const begun = new Date(Math.max(now.getTime() - 40 * DAY, Date.parse(`${year}-04-01T09:00:00Z`)));
+  review(
+    year,
+    begun,
+    lastRatings
+      .slice(0, Math.max(1, standards.length - 2))
+      .map((r): Rated => (r === 'red' && rng.chance(0.5) ? 'amber' : r === 'amber' && rng.chance(0.4) ? 'green' : r)),
+  );
 
   let reportYear = year - 1;
   let presented = addDays(`${year}-04-01`, 70);
@@ -309,7 +395,7 @@ export function demoGovernance(
     reportYear = year - 2;
     presented = addDays(`${year - 1}-04-01`, 70);
   }
-  const signedAt = noon(addDays(presented, 12));
+  const reportSigned = noon(addDays(presented, 12));
   out.annualReports.push({
     id: reportId,
     org_id: org.id,
@@ -321,12 +407,12 @@ export function demoGovernance(
       'Reported physical assaults rose with admissions on the acute wards; most involved medical factors. The Board approved the work plan: ' +
       'conflict resolution training for every ward, body-worn cameras on the two busiest wards, and a review of lone working in the community teams.',
     status: 'signed',
-    signed_by: org.smd,
-    signed_at: signedAt,
-    created_by: org.lsms ?? org.smd,
+    signed_by: org.smd.id,
+    signed_at: reportSigned,
+    created_by: rater,
     created_at: noon(addDays(presented, -20)),
-    updated_by: org.smd,
-    updated_at: signedAt,
+    updated_by: org.smd.id,
+    updated_at: reportSigned,
   });
   return out;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { Client, testApp } from '../../test/app.ts';
 import { testDatabase } from '../../test/db.ts';
@@ -12,6 +13,7 @@ import { analyticsService } from '../features/analytics/service.ts';
 import { casesListService } from '../features/cases-list/service.ts';
 import { verifyPassword } from '../features/identity/passwords.ts';
 import { markersService } from '../features/markers/service.ts';
+import { canonicalJson } from '../features/self-review/service.ts';
 import type { Actor, Role } from '../platform/access/roles.ts';
 import { BUNDLED_FRAMEWORKS, loadFramework } from '../standards/load.ts';
 import { type DemoProvider, generateDemoIncidents } from './incidents.ts';
@@ -366,11 +368,11 @@ describe('demo activity', async () => {
     // 002 §3.9–3.11, std 1.5: the Board reads this year's self review in progress and last year's signed report
     const board = await actor('board@demo.warden.invalid', 'XMH', ['board_viewer']);
     const reviews = await t.services.selfReview.list(board);
-    assert.deepEqual(
-      reviews.map((r) => [r.year, r.status]),
-      [[financialYearOf(now), 'draft']],
-    );
-    const review = await t.services.selfReview.get(board, reviews[0]?.id as string);
+    assert.deepEqual(reviews.map((r) => [r.year, r.status]).sort(), [
+      [financialYearOf(now) - 1, 'submitted'],
+      [financialYearOf(now), 'draft'],
+    ]);
+    const review = await t.services.selfReview.get(board, reviews.find((r) => r.status === 'draft')?.id as string);
     const rated = review.standards.filter((s) => s.rating !== null).length;
     assert.ok(rated > 0 && rated < review.standards.length, `partly rated: ${rated} of ${review.standards.length}`);
     const smd = await actor('smd@demo.warden.invalid', 'XMH', ['smd']);
@@ -388,7 +390,23 @@ describe('demo activity', async () => {
       review.standards.filter((s) => s.rating === 'amber' || s.rating === 'green').every((s) => s.evidence.some((e) => e.kind === 'output')),
       'ratings above red have evidence of outputs (002 §3.37)',
     );
+    // last year's review, signed off and submitted: the commissioner reads it as signed, and its hash holds
     const commissioner = await actor('commissioner@demo.warden.invalid', 'XIC', ['commissioner']);
+    const submitted = await t.services.selfReview.oversight(commissioner, {});
+    const rows = submitted.groups.flatMap((g) => g.rows);
+    assert.equal(submitted.year, financialYearOf(now) - 1);
+    assert.deepEqual(
+      rows.map((r) => r.organisation.code),
+      ['XMH'],
+    );
+    const signed = await t.services.selfReview.oversightVersion(commissioner, rows[0]?.versionId as string);
+    assert.equal(signed.year, financialYearOf(now) - 1);
+    assert.equal(signed.progress.toRate, 0, 'every standard was rated before sign-off');
+    assert.equal(signed.signedBy.name, 'Dr Helen Price (SMD)');
+    const stored = await t.db.owner.selectFrom('self_review_versions').select(['content', 'content_sha256']).executeTakeFirstOrThrow();
+    assert.equal(createHash('sha256').update(canonicalJson(stored.content)).digest('hex'), stored.content_sha256);
+    const compared = await t.services.selfReview.compare(board, review.id);
+    assert.ok(compared, 'this year’s review compares with last year’s');
     const overseen = await t.services.annualReports.oversight(commissioner);
     assert.deepEqual(
       overseen.filter((p) => p.reports.length).map((p) => [p.organisation.code, p.reports.map((r) => r.year)]),

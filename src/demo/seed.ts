@@ -321,9 +321,31 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
     for (const o of DEMO_ORGS) {
       const smd = holder(o.code, 'smd');
       if (!smd || !vpr) continue;
+      // as submitting would address it: the provider's commissioners and the national body (002 §3.9–3.10)
+      const recipients = [
+        ...DEMO_ORGS.filter((c) => c.commissions?.includes(o.code)).map((c) => ({
+          kind: 'commissioner' as const,
+          orgId: ids.get(c.code) as string,
+          code: c.code,
+          name: c.name,
+        })),
+        ...DEMO_ORGS.filter((n) => n.type === 'national_body').map((n) => ({
+          kind: 'national_body' as const,
+          orgId: ids.get(n.code) as string,
+          code: n.code,
+          name: n.name,
+        })),
+      ];
       const g = demoGovernance(
-        { id: ids.get(o.code) as string, smd, lsms: holder(o.code, 'security_specialist') },
+        {
+          id: ids.get(o.code) as string,
+          code: o.code,
+          name: o.name,
+          smd: { id: smd, name: DEMO_USERS.find((u) => userIds.get(u.email) === smd)?.name ?? '' },
+          lsms: holder(o.code, 'security_specialist'),
+        },
         { versionId: frameworkIds.get(vpr.id) as string, content: vpr },
+        recipients,
         now,
         options.seed,
       );
@@ -332,6 +354,8 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
       await bulk('self_review_events', g.events);
       await bulk('annual_reports', g.annualReports);
       await bulk('self_review_evidence', g.evidence);
+      await bulk('self_review_versions', g.versions);
+      for (const v of g.versions) await tx.updateTable('self_reviews').set({ status: 'submitted' }).where('id', '=', v.review_id).execute();
       selfReviews += g.reviews.length;
       annualReports += g.annualReports.length;
     }
