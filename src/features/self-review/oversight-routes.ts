@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { longDate } from '../../domain/dates.ts';
 import { can } from '../../platform/access/policy.ts';
 import { actorOf, idParam } from '../../platform/forms.ts';
 import { financialYearLabel } from '../organisations/schema.ts';
@@ -22,8 +23,9 @@ export async function oversightRoutes(app: FastifyInstance, service: SelfReviewS
   app.get('/oversight/self-reviews', hide, async (req, reply) => {
     const o = await service.oversight(actorOf(req), req.query);
     const prev = o.year === null ? '' : financialYearLabel(o.year - 1);
+    // the trend beside each rating; without last year's review, said once for the organisation, not in every cell
     const cell = (c: Cell, hasPrevious: boolean) => ({
-      html: `${tagHtml(c.rating)}<br><span class="nhsuk-body-s">${esc(hasPrevious ? trendText(c.trend, c.previous, prev) : `No submitted review for ${prev}`)}</span>`,
+      html: hasPrevious ? `${tagHtml(c.rating)}<br><span class="nhsuk-body-s">${esc(trendText(c.trend, c.previous, prev))}</span>` : tagHtml(c.rating),
     });
     return reply.page('self-review/views/oversight.njk', {
       title: 'Providers’ self reviews',
@@ -35,7 +37,7 @@ export async function oversightRoutes(app: FastifyInstance, service: SelfReviewS
         head: [{ text: 'Organisation' }, ...g.framework.keyAreas.map((k) => ({ text: k.name })), { text: 'Overall' }, { text: 'Checks flagged' }],
         rows: g.rows.map((r) => [
           {
-            html: `<a href="/oversight/self-reviews/${r.versionId}">${esc(r.organisation.name)}</a><br><span class="nhsuk-body-s">${esc(r.organisation.code)}, version ${r.version}, submitted ${r.submittedAt?.slice(0, 10) ?? ''}</span>`,
+            html: `<a href="/oversight/self-reviews/${r.versionId}">${esc(r.organisation.name)}</a><br><span class="nhsuk-body-s">${esc(r.organisation.code)}, version ${r.version}, submitted ${longDate(r.submittedAt)}${r.hasPrevious ? '' : `; no submitted review for ${prev} to compare with`}</span>`,
           },
           ...g.framework.keyAreas.map((k) => cell(r.keyAreas[k.id] ?? { rating: null, previous: null, trend: null }, r.hasPrevious)),
           cell(r.overall, r.hasPrevious),

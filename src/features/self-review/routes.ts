@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { longDate } from '../../domain/dates.ts';
 import { can } from '../../platform/access/policy.ts';
 import { AppError, type FieldError, notFound } from '../../platform/errors.ts';
 import { actorOf, formBody, idParam, submitForm, validatedByService } from '../../platform/forms.ts';
@@ -154,9 +155,9 @@ export async function selfReviewRoutes(app: FastifyInstance, service: SelfReview
       ]),
       versionRows: review.versions.map((v) => [
         { html: `<a href="/self-reviews/${review.id}/versions/${v.version}">Version ${v.version}</a>` },
-        { text: `${v.signedBy}, ${v.signedAt.slice(0, 10)}` },
-        { text: v.submittedAt ? `Submitted ${v.submittedAt.slice(0, 10)}` : 'Not submitted' },
-        { text: v.reopenedAt ? `Reopened ${v.reopenedAt.slice(0, 10)}: ${v.reopenReason}` : '' },
+        { text: `${v.signedBy}, ${longDate(v.signedAt)}` },
+        { text: v.submittedAt ? `Submitted ${longDate(v.submittedAt)}` : 'Not submitted' },
+        { text: v.reopenedAt ? `Reopened ${longDate(v.reopenedAt)}: ${v.reopenReason}` : '' },
       ]),
     };
   }

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Database, Tx } from '../../db/database.ts';
+import { longDate } from '../../domain/dates.ts';
 import { RATINGS, type RatedStandard, type Rating, type ReviewRollUp, rollUpReview, type StandardRating } from '../../domain/rag.ts';
 import { assessorChecks, type Flag } from '../../domain/self-review-checks.ts';
 import { authorize, can } from '../../platform/access/policy.ts';
@@ -958,9 +959,7 @@ export function selfReviewService(db: Database, deps: SelfReviewDeps) {
         ['Financial year', view.yearLabel],
         ['Standards', `${view.framework.name}, version ${view.framework.version}`],
         ['Status', `${view.statusText}, version ${view.version}`],
-        ...(last && view.status !== 'draft'
-          ? ([['Signed off', `${last.signed_by_name}, ${last.signed_at.toISOString().slice(0, 10)}`]] as [string, string][])
-          : []),
+        ...(last && view.status !== 'draft' ? ([['Signed off', `${last.signed_by_name}, ${longDate(last.signed_at)}`]] as [string, string][]) : []),
         ['Overall rating', view.rollUp.overall.rating ? RATING_TEXT[view.rollUp.overall.rating] : 'Not rated yet'],
         ['Exported', now().toISOString()],
       ];

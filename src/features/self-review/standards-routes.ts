@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { longDate } from '../../domain/dates.ts';
 import { can } from '../../platform/access/policy.ts';
 import { AppError, invalid } from '../../platform/errors.ts';
 import { actorOf, formBody, idParam, validatedByService } from '../../platform/forms.ts';
@@ -32,7 +33,7 @@ export async function standardsRoutes(app: FastifyInstance, service: SelfReviewS
         { text: f.version },
         { text: String(f.standards) },
         { text: String(f.reviews) },
-        { text: f.loadedAt.slice(0, 10) },
+        { text: longDate(f.loadedAt) },
       ]),
     };
   };
