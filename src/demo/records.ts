@@ -141,52 +141,35 @@ export function demoMarkers(providers: DemoProvider[], made: DemoIncidents, now:
       const created = placedOn(incident);
       let decided = created;
       let due = addMonths(created, 12);
-      out.reviews.push({
-        org_id: org.id,
-        marker_id: id,
-        decision: 'created',
-        reason: `Placed after incident ${incident.reference}`,
-        reviewer_id: handler,
-        decided_on: created,
-        decided_at: noon(created),
-        previous_review_due: null,
-        next_review_due: due,
-      });
+      // the decision trail, as the review page writes it (created, then kept or removed at each review)
+      const decide = (decision: 'created' | 'kept' | 'removed', on: string, reason: string, previous: string | null, next: string | null) =>
+        out.reviews.push({
+          org_id: org.id,
+          marker_id: id,
+          decision,
+          reason,
+          reviewer_id: handler,
+          decided_on: on,
+          decided_at: noon(on),
+          previous_review_due: previous,
+          next_review_due: next,
+        });
+      decide('created', created, `Placed after incident ${incident.reference}`, null, due);
       let removed = false;
       // reviewed a week or two before each review date that has passed (the lapsed one: never)
       while (incident !== lapsed && due <= today) {
         const on = addDays(due, -rng.int(5, 20));
+        decided = on;
         if (incident === removedOne) {
-          out.reviews.push({
-            org_id: org.id,
-            marker_id: id,
-            decision: 'removed',
-            reason: person
-              ? 'No further incidents in twelve months, and the patient has been discharged from the service.'
-              : 'The family has moved away from the address; the marker is no longer needed.',
-            reviewer_id: handler,
-            decided_on: on,
-            decided_at: noon(on),
-            previous_review_due: due,
-            next_review_due: null,
-          });
-          decided = on;
+          const why = person
+            ? 'No further incidents in twelve months, and the patient has been discharged from the service.'
+            : 'The family has moved away from the address; the marker is no longer needed.';
+          decide('removed', on, why, due, null);
           removed = true;
           break;
         }
         const next = addMonths(on, 12);
-        out.reviews.push({
-          org_id: org.id,
-          marker_id: id,
-          decision: 'kept',
-          reason: rng.pick(KEPT),
-          reviewer_id: handler,
-          decided_on: on,
-          decided_at: noon(on),
-          previous_review_due: due,
-          next_review_due: next,
-        });
-        decided = on;
+        decide('kept', on, rng.pick(KEPT), due, next);
         due = next;
       }
       out.markers.push({

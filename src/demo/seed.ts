@@ -314,7 +314,7 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
     await bulk('warning_markers', marking.markers);
     await bulk('warning_marker_incidents', marking.links);
     await bulk('warning_marker_reviews', marking.reviews);
-    // This year's self review, begun, and last year's annual report, signed: where the demo has an SMD.
+    // Where the demo has an SMD: last year's self review, submitted; this year's, begun; last year's annual report.
     const vpr = frameworks.find((f) => f.id === 'nhs-england-vpr');
     let selfReviews = 0;
     let annualReports = 0;
@@ -322,19 +322,10 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
       const smd = holder(o.code, 'smd');
       if (!smd || !vpr) continue;
       // as submitting would address it: the provider's commissioners and the national body (002 §3.9–3.10)
+      const recipient = (kind: 'commissioner' | 'national_body') => (r: DemoOrg) => ({ kind, orgId: ids.get(r.code) as string, code: r.code, name: r.name });
       const recipients = [
-        ...DEMO_ORGS.filter((c) => c.commissions?.includes(o.code)).map((c) => ({
-          kind: 'commissioner' as const,
-          orgId: ids.get(c.code) as string,
-          code: c.code,
-          name: c.name,
-        })),
-        ...DEMO_ORGS.filter((n) => n.type === 'national_body').map((n) => ({
-          kind: 'national_body' as const,
-          orgId: ids.get(n.code) as string,
-          code: n.code,
-          name: n.name,
-        })),
+        ...DEMO_ORGS.filter((c) => c.commissions?.includes(o.code)).map(recipient('commissioner')),
+        ...DEMO_ORGS.filter((n) => n.type === 'national_body').map(recipient('national_body')),
       ];
       const g = demoGovernance(
         {
