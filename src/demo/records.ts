@@ -29,44 +29,36 @@ const addDays = (day: string, days: number) => new Date(Date.parse(`${day}T12:00
 const noon = (day: string) => new Date(`${day}T12:00:00Z`);
 const dayOf = (d: Date | string) => new Date(d).toISOString().slice(0, 10);
 
-/** Invented people with a marker: name, description, the risk and the advice, told of the same person. */
-const PEOPLE = [
-  {
+/**
+ * The people the demo's incidents describe as the one responsible (src/demo/incidents.ts), each given a name,
+ * an age and, for a marker on them, the risk and the advice: a marker's person is the incident's.
+ */
+const PEOPLE: Record<string, { name: string; age: number; risk: string; advice: string }> = {
+  'Adult male, about 30': {
     name: 'Michael Dunn',
-    age: 40,
-    description: 'Tall man, about 40, usually in a grey coat',
-    risk: 'Punched a nurse during a medication round; has since threatened staff who refused a request.',
-    advice: 'Two staff for any one-to-one contact. Explain what you are about to do before you do it, and keep a clear exit.',
+    age: 30,
+    risk: 'Has punched a member of staff, and threatened others who refused his requests.',
+    advice: 'Two staff for any one-to-one contact. Keep a clear exit, and call for help early.',
   },
-  {
+  'Adult female, about 50': {
     name: 'Karen Lowe',
-    age: 51,
-    description: 'Woman, about 50, walks with a stick',
-    risk: 'Grabbed and twisted a staff member’s wrist during a physical health check.',
-    advice: 'Explain each step of a physical examination first; a second member of staff present.',
+    age: 50,
+    risk: 'Grabbed and twisted a staff member’s wrist; has been verbally aggressive since.',
+    advice: 'Explain what you are about to do before you do it, with a second member of staff present.',
   },
-  {
+  'Young man in a grey hoodie': {
+    name: 'Dean Walsh',
+    age: 22,
+    risk: 'Becomes abusive, and then physical, when he is told no.',
+    advice: 'Agree arrangements with him in advance; the nurse in charge to speak to him if they must change.',
+  },
+  'Older man, unsteady on his feet': {
     name: 'Steven Hale',
     age: 78,
-    description: 'Older man, unsteady on his feet',
     risk: 'Has struck out at staff when approached from behind or woken suddenly.',
     advice: 'Approach from the front and say who you are. Do not wake him suddenly; call for help if he becomes agitated.',
   },
-  {
-    name: 'Dean Walsh',
-    age: 24,
-    description: 'Young man, often in a dark hoodie',
-    risk: 'Becomes abusive and then physical when told visiting time is over (he visits his brother).',
-    advice: 'Agree visiting times with him in advance; the nurse in charge to speak to him if they must change.',
-  },
-  {
-    name: 'Tracy Holt',
-    age: 31,
-    description: 'Woman, about 30, with short red hair',
-    risk: 'Threw a chair at staff on the ward when a leave request was refused.',
-    advice: 'Give decisions about leave in a calm space with two staff, and explain the reasons.',
-  },
-];
+};
 /** Addresses: the risk met on a home visit and the advice for the next, told of the same visit. */
 const HOMES = [
   {
@@ -119,24 +111,34 @@ export function demoMarkers(providers: DemoProvider[], made: DemoIncidents, now:
     });
     const older = assaults.filter((i) => i !== lapsed && placedOn(i) < addDays(today, -30));
     const count = Math.max(2, Math.min(6, Math.round(assaults.length / 100)));
+    // one marker per person or home: the incident's person responsible, or the numbered address it happened at
+    const describe = (i: (typeof assaults)[number]) => made.people.find((p) => p.incident_id === i.id && p.involvement === 'assailant')?.description ?? null;
+    const home = (i: (typeof assaults)[number]) => (i.community_address && /^\d/.test(i.community_address) ? i.community_address : null);
+    const subject = (i: (typeof assaults)[number]) => home(i) ?? describe(i);
     const chosen = new Set<(typeof assaults)[number]>();
+    const used = new Set(lapsed ? [subject(lapsed)] : []);
+    const take = (i: (typeof assaults)[number]) => {
+      if (used.has(subject(i)) || !(home(i) || PEOPLE[describe(i) ?? ''])) return;
+      used.add(subject(i));
+      chosen.add(i);
+    };
     // at least one home visit's address, where staff were assaulted at a numbered address
-    const visited = older.filter((i) => i.community_address && /^\d/.test(i.community_address));
-    if (visited.length && count > 1) chosen.add(rng.pick(visited));
-    while (chosen.size < Math.min(count - (lapsed ? 1 : 0), older.length)) chosen.add(rng.pick(older));
+    const visited = older.filter((i) => home(i));
+    if (visited.length && count > 1) take(rng.pick(visited));
+    for (let tries = 0; tries < 200 && chosen.size < Math.min(count - (lapsed ? 1 : 0), older.length); tries++) take(rng.pick(older));
     const picks = [...chosen].sort((a, b) => +new Date(a.reported_at as Date) - +new Date(b.reported_at as Date));
     // the busiest trust's oldest marker was removed at its first review
     const removedOne = count >= 5 ? picks[0] : undefined;
     if (lapsed) picks.push(lapsed);
 
-    // each organisation's markers are of different people and homes
-    const offset = rng.int(0, PEOPLE.length - 1);
-    let people = 0;
+    // each organisation's homes have different stories
+    const offset = rng.int(0, HOMES.length - 1);
     let homes = 0;
     for (const incident of picks) {
       const id = uuid(rng);
-      const address = incident.community_address && /^\d/.test(incident.community_address) ? incident.community_address : null;
-      const person = address ? null : (PEOPLE[(people++ + offset) % PEOPLE.length] as (typeof PEOPLE)[number]);
+      const address = home(incident);
+      const description = address ? null : describe(incident);
+      const person = description ? (PEOPLE[description] ?? null) : null;
       const texts = person ?? (HOMES[(homes++ + offset) % HOMES.length] as (typeof HOMES)[number]);
       const created = placedOn(incident);
       let decided = created;
@@ -182,7 +184,7 @@ export function demoMarkers(providers: DemoProvider[], made: DemoIncidents, now:
         person_date_of_birth: person
           ? `${Number(today.slice(0, 4)) - person.age - 1}-${String(rng.int(1, 12)).padStart(2, '0')}-${String(rng.int(1, 28)).padStart(2, '0')}`
           : null,
-        person_description: person?.description ?? null,
+        person_description: description,
         risk: texts.risk,
         handling_advice: texts.advice,
         status: removed ? 'removed' : 'active',

@@ -359,6 +359,16 @@ describe('demo activity', async () => {
       'older markers were kept at their review',
     );
     assert.ok(markers.some((m) => m.subjectKind === 'address') && markers.some((m) => m.subjectKind === 'individual'), 'addresses and individuals');
+    for (const m of markers.filter((x) => x.subjectKind === 'individual')) {
+      const [first] = (await markerService.get(lsms, m.id)).incidents;
+      const described = await t.db.owner
+        .selectFrom('incident_people')
+        .select('description')
+        .where('incident_id', '=', first?.id as string)
+        .where('involvement', '=', 'assailant')
+        .executeTakeFirst();
+      assert.equal(m.personDescription, described?.description, 'the person marked is the one the incident describes');
+    }
     const requests = await markerService.requests(lsms);
     for (const r of requests) {
       const c = await t.db.owner.selectFrom('incidents').select(['status', 'marker_reason']).where('id', '=', r.id).executeTakeFirstOrThrow();
