@@ -8,6 +8,7 @@
 import type { Insertable } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { financialYearOf } from '../domain/analytics.ts';
+import { isClosed } from '../domain/incidents.ts';
 import { addMonths, londonToday } from '../domain/markers.ts';
 import { reviewSnapshot, reviewState } from '../features/self-review/service.ts';
 import type { Framework } from '../standards/schema.ts';
@@ -27,7 +28,6 @@ const DAY = 86_400_000;
 const addDays = (day: string, days: number) => new Date(Date.parse(`${day}T12:00:00Z`) + days * DAY).toISOString().slice(0, 10);
 /** Noon on a day: when a decision taken that day is recorded. */
 const noon = (day: string) => new Date(`${day}T12:00:00Z`);
-const dayOf = (d: Date | string) => new Date(d).toISOString().slice(0, 10);
 
 /**
  * The people the demo's incidents describe as the one responsible (src/demo/incidents.ts), each given a name,
@@ -96,14 +96,17 @@ export function demoMarkers(providers: DemoProvider[], made: DemoIncidents, now:
   const rng = random(seed + 3);
   const today = londonToday(now);
   const out: DemoMarkers = { markers: [], links: [], reviews: [], requests: [] };
+  type Incident = DemoIncidents['incidents'][number];
+  const assault = (i: Incident) => i.category === 'physical_assault' || i.category === 'non_physical_assault';
+  const reportedAt = (i: Incident) => new Date(i.reported_at as Date).getTime();
+  // the person responsible, as each incident describes them
+  const assailants = new Map(made.people.filter((p) => p.involvement === 'assailant').map((p) => [p.incident_id, p.description ?? null]));
   for (const org of providers) {
     if (!org.handler) continue;
     const handler = org.handler;
-    const assaults = made.incidents
-      .filter((i) => i.org_id === org.id && (i.category === 'physical_assault' || i.category === 'non_physical_assault') && i.status !== 'reported')
-      .sort((a, b) => +new Date(a.reported_at as Date) - +new Date(b.reported_at as Date));
+    const assaults = made.incidents.filter((i) => i.org_id === org.id && assault(i) && i.status !== 'reported').sort((a, b) => reportedAt(a) - reportedAt(b));
     if (assaults.length === 0) continue;
-    const placedOn = (i: (typeof assaults)[number]) => addDays(dayOf(i.reported_at as Date), 2);
+    const placedOn = (i: Incident) => addDays(londonToday(new Date(reportedAt(i))), 2);
     // One placed just over a year ago whose review was missed: due for review today.
     const lapsed = assaults.find((i) => {
       const due = addMonths(placedOn(i), 12);
@@ -112,12 +115,12 @@ export function demoMarkers(providers: DemoProvider[], made: DemoIncidents, now:
     const older = assaults.filter((i) => i !== lapsed && placedOn(i) < addDays(today, -30));
     const count = Math.max(2, Math.min(6, Math.round(assaults.length / 100)));
     // one marker per person or home: the incident's person responsible, or the numbered address it happened at
-    const describe = (i: (typeof assaults)[number]) => made.people.find((p) => p.incident_id === i.id && p.involvement === 'assailant')?.description ?? null;
-    const home = (i: (typeof assaults)[number]) => (i.community_address && /^\d/.test(i.community_address) ? i.community_address : null);
-    const subject = (i: (typeof assaults)[number]) => home(i) ?? describe(i);
-    const chosen = new Set<(typeof assaults)[number]>();
+    const describe = (i: Incident) => assailants.get(i.id as string) ?? null;
+    const home = (i: Incident) => (i.community_address && /^\d/.test(i.community_address) ? i.community_address : null);
+    const subject = (i: Incident) => home(i) ?? describe(i);
+    const chosen = new Set<Incident>();
     const used = new Set(lapsed ? [subject(lapsed)] : []);
-    const take = (i: (typeof assaults)[number]) => {
+    const take = (i: Incident) => {
       if (used.has(subject(i)) || !(home(i) || PEOPLE[describe(i) ?? ''])) return;
       used.add(subject(i));
       chosen.add(i);
@@ -126,7 +129,7 @@ export function demoMarkers(providers: DemoProvider[], made: DemoIncidents, now:
     const visited = older.filter((i) => home(i));
     if (visited.length && count > 1) take(rng.pick(visited));
     for (let tries = 0; tries < 200 && chosen.size < Math.min(count - (lapsed ? 1 : 0), older.length); tries++) take(rng.pick(older));
-    const picks = [...chosen].sort((a, b) => +new Date(a.reported_at as Date) - +new Date(b.reported_at as Date));
+    const picks = older.filter((i) => chosen.has(i)); // oldest first, as `assaults`
     // the busiest trust's oldest marker was removed at its first review
     const removedOne = count >= 5 ? picks[0] : undefined;
     if (lapsed) picks.push(lapsed);
@@ -198,20 +201,12 @@ export function demoMarkers(providers: DemoProvider[], made: DemoIncidents, now:
     }
 
     // Reporters' requests (003 §3.2.11) on recent open cases, waiting for the security specialist's answer.
-    const marked = new Set(picks.map((i) => i.id));
-    const recent = made.incidents.filter(
-      (i) =>
-        i.org_id === org.id &&
-        (i.category === 'physical_assault' || i.category === 'non_physical_assault') &&
-        !String(i.status).startsWith('closed') &&
-        !marked.has(i.id) &&
-        +new Date(i.reported_at as Date) > now.getTime() - 21 * DAY,
-    );
-    for (let k = 0; k < Math.min(count >= 5 ? 2 : 1, recent.length); k++) {
-      const incident = recent[recent.length - 1 - k * 3] ?? recent[recent.length - 1 - k];
-      if (incident && !out.requests.some((r) => r.incidentId === incident.id))
-        out.requests.push({ incidentId: incident.id as string, reason: REQUEST_REASONS[k % REQUEST_REASONS.length] as string });
-    }
+    // The newest open reports of assault in the last three weeks (none of them has a marker: those are older).
+    const recent = made.incidents
+      .filter((i) => i.org_id === org.id && assault(i) && !isClosed(i.status as string) && reportedAt(i) > now.getTime() - 21 * DAY)
+      .sort((a, b) => reportedAt(b) - reportedAt(a))
+      .slice(0, count >= 5 ? 2 : 1);
+    out.requests.push(...recent.map((i, k) => ({ incidentId: i.id as string, reason: REQUEST_REASONS[k % REQUEST_REASONS.length] as string })));
   }
   return out;
 }
@@ -233,6 +228,9 @@ const DOMAIN_COMMENTS: Record<'green' | 'amber' | 'red', string> = {
 };
 
 type Rated = 'green' | 'amber' | 'red';
+/** Rows written as the database takes them and as reviewState() reads them, so a signed snapshot needs no mapping. */
+type RatingRow = DemoGovernance['ratings'][number] & Parameters<typeof reviewState>[2][number];
+type EvidenceRow = DemoGovernance['evidence'][number] & Parameters<typeof reviewState>[3][number];
 
 /**
  * For an organisation with a Security Management Director, against `framework`: last financial year's self
@@ -261,7 +259,7 @@ export function demoGovernance(
    * red and of outcomes for green (002 §3.37–3.38, §3.45–3.46); leadership cites last year's report to the Board. */
   const review = (reviewYear: number, begun: Date, ratings: Rated[]) => {
     const reviewId = uuid(rng);
-    const rows = { ratings: [] as DemoGovernance['ratings'], evidence: [] as DemoGovernance['evidence'] };
+    const rows = { ratings: [] as RatingRow[], evidence: [] as EvidenceRow[] };
     const by = (k: number) => new Date(Math.min(begun.getTime() + (k + 1) * DAY, now.getTime()));
     ratings.forEach((rating, k) => {
       const s = standards[k];
@@ -327,21 +325,7 @@ export function demoGovernance(
     version: 1,
     frameworkVersionId: framework.versionId,
     framework: framework.content,
-    state: reviewState(
-      previous.reviewId,
-      framework.content,
-      previous.ratings.map((r) => ({ standard_number: r.standard_number, rating: r.rating ?? null, comments: r.comments ?? '', suggestion: null })),
-      previous.evidence.map((e) => ({
-        ...e,
-        id: e.id as string,
-        url: e.url ?? null,
-        record_type: e.record_type ?? null,
-        record_id: e.record_id ?? null,
-        file_name: null,
-        content_type: null,
-        size_bytes: null,
-      })),
-    ),
+    state: reviewState(previous.reviewId, framework.content, previous.ratings, previous.evidence),
     signedBy: org.smd,
     signedAt,
   });

@@ -246,10 +246,13 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
           .values({ user_id: user.id, org_id: code ? (ids.get(code) ?? null) : null, role })
           .execute();
     }
-    const holder = (code: string, role: Role) => {
+    /** The demo account holding `role` in the organisation, if any. */
+    const account = (code: string, role: Role) => {
       const u = DEMO_USERS.find((x) => x.roles.some(([c, r]) => c === code && r === role));
-      return u ? (userIds.get(u.email) ?? null) : null;
+      const id = u && userIds.get(u.email);
+      return u && id ? { id, name: u.name } : null;
     };
+    const holder = (code: string, role: Role) => account(code, role)?.id ?? null;
 
     // The bundled standards frameworks, as an administrator loads them (self-review service, loadFramework).
     const frameworkIds = new Map<string, string>();
@@ -319,7 +322,7 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
     let selfReviews = 0;
     let annualReports = 0;
     for (const o of DEMO_ORGS) {
-      const smd = holder(o.code, 'smd');
+      const smd = account(o.code, 'smd');
       if (!smd || !vpr) continue;
       // as submitting would address it: the provider's commissioners and the national body (002 §3.9–3.10)
       const recipient = (kind: 'commissioner' | 'national_body') => (r: DemoOrg) => ({ kind, orgId: ids.get(r.code) as string, code: r.code, name: r.name });
@@ -332,7 +335,7 @@ export async function seedDemo(db: Database, options: { now?: Date; seed?: numbe
           id: ids.get(o.code) as string,
           code: o.code,
           name: o.name,
-          smd: { id: smd, name: DEMO_USERS.find((u) => userIds.get(u.email) === smd)?.name ?? '' },
+          smd,
           lsms: holder(o.code, 'security_specialist'),
         },
         { versionId: frameworkIds.get(vpr.id) as string, content: vpr },
