@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { financialYearLabel, monthLabel, oneDecimal } from '../../domain/analytics.ts';
 import { CATEGORY_DEFINITIONS, INCIDENT_CATEGORIES } from '../../domain/incidents.ts';
+import { allowedOnceChosen } from '../../platform/access/enforce.ts';
 import { can } from '../../platform/access/policy.ts';
 import { AppError, type FieldError, notFound, organisationRequired } from '../../platform/errors.ts';
 import { actorOf, formBody, idParam, submitForm } from '../../platform/forms.ts';
@@ -326,7 +327,7 @@ export async function analyticsRoutes(app: FastifyInstance, service: AnalyticsSe
     const actor = actorOf(req);
     const home = analysisHome(actor);
     if (home) return reply.redirect(home.href, 303);
-    if (actor.kind === 'user' && actor.orgId === null && req.memberships?.some((m) => analysisHome({ ...actor, ...m }))) throw organisationRequired();
+    if (allowedOnceChosen(req, (a) => analysisHome(a) !== null)) throw organisationRequired();
     return reply.page('analytics/views/none.njk', { title: 'Analysis' });
   });
   app.get('/analytics/national', hide, async (req, reply) => renderNational(req, reply, 'national'));

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, organisationRequired, unauthenticated } from '../errors.ts';
 import { can } from './policy.ts';
+import type { Actor } from './roles.ts';
 import { ROUTE_ACCESS } from './routes.ts';
 
 /** The declared access rule for the route a request matched (HEAD is answered by the GET route). */
@@ -9,6 +10,16 @@ export function routeAccess(req: FastifyRequest) {
   if (url === undefined) return undefined;
   const method = req.method === 'HEAD' ? 'GET' : req.method;
   return ROUTE_ACCESS[`${method} ${url}`];
+}
+
+/**
+ * Whether someone signed in without an organisation chosen (a role in several, or one granted since signing in)
+ * would be allowed what `allowed` asks once acting for one of theirs: then they are sent to choose one, rather
+ * than told they have no permission.
+ */
+export function allowedOnceChosen(req: FastifyRequest, allowed: (actor: Actor) => boolean): boolean {
+  const actor = req.actor;
+  return actor?.kind === 'user' && actor.orgId === null && !!req.memberships?.some((m) => allowed({ ...actor, ...m }));
 }
 
 /**
@@ -32,8 +43,7 @@ export function enforceRouteAccess(app: FastifyInstance): void {
     if (can(actor, access.action, orgId)) return;
     // Signed in without an organisation chosen (someone with roles in several), following a link: say to choose
     // one when a role there would allow this, rather than "no permission".
-    if (actor.kind === 'user' && actor.orgId === null && req.memberships?.some((m) => can({ ...actor, ...m }, access.action, orgId)))
-      throw organisationRequired();
+    if (allowedOnceChosen(req, (a) => can(a, access.action, orgId))) throw organisationRequired();
     throw forbidden();
   });
 }
