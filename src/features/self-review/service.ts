@@ -121,14 +121,6 @@ export type SelfReviewDeps = {
   now?: () => Date;
 } & OverseerMail; // tells the commissioners and national assessors a review was submitted to them
 
-/**
- * Standards frameworks as data and the self review (SPEC C5; 002 §3.9–3.13, ch. 4). Administrators load framework
- * versions; the LSMS and the SMD rate each standard of their organisation's review for a year, with comments,
- * evidence (links, Warden records, documents) and suggestions from Warden's data; the SMD signs it off with their
- * second factor, which freezes a version; it is submitted to the organisation's commissioners and the national
- * body, who see submitted reviews only; it is reopened only with a reason, as a new version. Every change is
- * audited in its transaction. Pages, API and command line all come through here.
- */
 /** A piece of evidence as the review shows it, with where it can be opened. */
 export function evidenceView(
   reviewId: string,
@@ -232,6 +224,14 @@ export function reviewSnapshot(r: {
   return { text, sha256: sha256(text) };
 }
 
+/**
+ * Standards frameworks as data and the self review (SPEC C5; 002 §3.9–3.13, ch. 4). Administrators load framework
+ * versions; the LSMS and the SMD rate each standard of their organisation's review for a year, with comments,
+ * evidence (links, Warden records, documents) and suggestions from Warden's data; the SMD signs it off with their
+ * second factor, which freezes a version; it is submitted to the organisation's commissioners and the national
+ * body, who see submitted reviews only; it is reopened only with a reason, as a new version. Every change is
+ * audited in its transaction. Pages, API and command line all come through here.
+ */
 export function selfReviewService(db: Database, deps: SelfReviewDeps) {
   const now = deps.now ?? (() => new Date());
 
